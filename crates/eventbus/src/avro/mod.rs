@@ -1,0 +1,19 @@
+//! Avro for the Event Bus: schemas compiled once into plans, values encoded
+//! straight from the caller's objects, and decoded into whatever the caller
+//! builds. Nothing here knows about Kafka or the registry.
+
+mod datum;
+mod decode;
+mod encode;
+mod json;
+pub mod logical;
+mod path;
+mod plan;
+
+pub use datum::{Datum, DatumBuilder, DatumKind, TimeUnit};
+pub use json::JsonBuilder;
+pub use path::RecordError;
+pub use plan::Plan;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,35 @@
+//! # eventbus
+//!
+//! Produce events to the Enterprise Event Bus (Apache Kafka on AWS MSK)
+//! the way the Event Bus expects: Avro in the Confluent wire format with a
+//! pinned schema id, schemas cached for the life of the process, and the
+//! Event Bus client rules applied as defaults.
+//!
+//! - [`Config`]: bootstrap servers, protocol, AWS identity, registry;
+//!   validated, with the Event Bus rules built in.
+//! - [`Serializer`]: one pinned schema; `encode` validates and writes a
+//!   caller's value, `decode` reads one back.
+//! - [`RegistryClient`]: read-only schema registry lookups, cached.
+//! - [`avro`]: the encoder and decoder, and the [`avro::Datum`] trait that
+//!   bindings implement over their host objects.
+//! - [`Error`]: one error type with stable [`ErrorKind`] names.
+//!
+//! The `kafka` feature (on by default) adds production through librdkafka;
+//! the `registry` feature (on by default) adds the HTTP registry client.
+//! Without both, the crate is pure Rust with no I/O beyond reading files.
+
+pub mod avro;
+pub mod config;
+pub mod error;
+#[cfg(feature = "registry")]
+pub mod registry;
+pub mod schema;
+pub mod serializer;
+pub mod wire;
+
+pub use config::{Config, ConfigBuilder, RegistryConfig, SecurityProtocol};
+pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "registry")]
+pub use registry::RegistryClient;
+pub use schema::{CompiledSchema, SchemaPin};
+pub use serializer::{Serializer, SerializerBuilder};
