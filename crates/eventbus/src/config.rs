@@ -411,8 +411,11 @@ impl ConfigBuilder {
         }
 
         let registry = self.registry_config()?;
-        let (enable_idempotence, kafka_properties) =
-            check_kafka_properties(security_protocol, self.enable_idempotence, self.kafka_properties)?;
+        let (enable_idempotence, kafka_properties) = check_kafka_properties(
+            security_protocol,
+            self.enable_idempotence,
+            self.kafka_properties,
+        )?;
 
         if enable_idempotence {
             tracing::warn!(
@@ -509,24 +512,30 @@ fn server_port(server: &str) -> Result<u16> {
 fn warn_on_unusual_ports(servers: &[String]) {
     for server in servers {
         if let Ok(port) = server_port(server)
-            && port != MSK_IAM_PORT_INSIDE_AWS && port != MSK_IAM_PORT_OUTSIDE_AWS {
-                tracing::warn!(
-                    server = %server,
-                    "bootstrap port {port} is not an Event Bus IAM port: use \
-                     {MSK_IAM_PORT_INSIDE_AWS} from inside AWS or {MSK_IAM_PORT_OUTSIDE_AWS} \
-                     from outside"
-                );
-            }
+            && port != MSK_IAM_PORT_INSIDE_AWS
+            && port != MSK_IAM_PORT_OUTSIDE_AWS
+        {
+            tracing::warn!(
+                server = %server,
+                "bootstrap port {port} is not an Event Bus IAM port: use \
+                 {MSK_IAM_PORT_INSIDE_AWS} from inside AWS or {MSK_IAM_PORT_OUTSIDE_AWS} \
+                 from outside"
+            );
+        }
     }
 }
 
 fn check_region(region: &str, what: &str) -> Result<()> {
     let parts: Vec<&str> = region.split('-').collect();
     let well_formed = parts.len() >= 3
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
         && parts
-            .iter()
-            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
     if well_formed {
         Ok(())
     } else {
@@ -578,10 +587,16 @@ fn check_kafka_properties(
         let value = value.trim();
         match key.as_str() {
             "bootstrap.servers" | "metadata.broker.list" => {
-                return reject(key, "set the bootstrap servers with EB_BOOTSTRAP_SERVERS or bootstrap_servers");
+                return reject(
+                    key,
+                    "set the bootstrap servers with EB_BOOTSTRAP_SERVERS or bootstrap_servers",
+                );
             }
             "security.protocol" => {
-                return reject(key, "set the protocol with EB_SECURITY_PROTOCOL or security_protocol");
+                return reject(
+                    key,
+                    "set the protocol with EB_SECURITY_PROTOCOL or security_protocol",
+                );
             }
             "sasl.mechanism" | "sasl.mechanisms" => {
                 if protocol != SecurityProtocol::SaslSsl {
@@ -597,10 +612,16 @@ fn check_kafka_properties(
                 }
             }
             "sasl.oauthbearer.method" if !value.eq_ignore_ascii_case("default") => {
-                return reject(key, "the MSK IAM token is produced by this library, not by OIDC");
+                return reject(
+                    key,
+                    "the MSK IAM token is produced by this library, not by OIDC",
+                );
             }
             "enable.ssl.certificate.verification" if value.eq_ignore_ascii_case("false") => {
-                return reject(key, "certificate verification cannot be turned off; trust a private CA instead");
+                return reject(
+                    key,
+                    "certificate verification cannot be turned off; trust a private CA instead",
+                );
             }
             "ssl.endpoint.identification.algorithm" if !value.eq_ignore_ascii_case("https") => {
                 return reject(key, "hostname verification cannot be turned off");
@@ -624,11 +645,12 @@ fn check_kafka_properties(
         .remove("enable.idempotence")
         .map(|v| v.trim().eq_ignore_ascii_case("true"));
     if let (Some(typed), Some(property)) = (idempotence, from_properties)
-        && typed != property {
-            return Err(Error::config(
-                "enable.idempotence is set twice with different values",
-            ));
-        }
+        && typed != property
+    {
+        return Err(Error::config(
+            "enable.idempotence is set twice with different values",
+        ));
+    }
     let enable_idempotence = idempotence.or(from_properties).unwrap_or(false);
     properties.remove("sasl.mechanism");
     properties.remove("sasl.mechanisms");

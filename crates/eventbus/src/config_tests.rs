@@ -81,7 +81,11 @@ fn idempotence_can_be_enabled_either_way_but_not_both_ways_at_once() {
         .build()
         .unwrap();
     assert!(property.enable_idempotence());
-    assert!(!property.kafka_properties().contains_key("enable.idempotence"));
+    assert!(
+        !property
+            .kafka_properties()
+            .contains_key("enable.idempotence")
+    );
     config_error(
         Config::builder()
             .bootstrap_servers("b:9098")
@@ -98,15 +102,26 @@ fn unknown_protocol_names_the_value_and_the_allowed_ones() {
         ("EB_SECURITY_PROTOCOL", "SSL"),
     ]));
     assert!(message.contains("\"SSL\""), "{message}");
-    assert!(message.contains("SASL_SSL") && message.contains("PLAINTEXT"), "{message}");
+    assert!(
+        message.contains("SASL_SSL") && message.contains("PLAINTEXT"),
+        "{message}"
+    );
 }
 
 #[test]
 fn contradicting_properties_are_refused_with_the_reason() {
     let base = || Config::builder().bootstrap_servers("b:9098");
-    let message = config_error(base().kafka_property("sasl.mechanism", "SCRAM-SHA-512").build());
+    let message = config_error(
+        base()
+            .kafka_property("sasl.mechanism", "SCRAM-SHA-512")
+            .build(),
+    );
     assert!(message.contains("OAUTHBEARER"), "{message}");
-    let message = config_error(base().kafka_property("security.protocol", "plaintext").build());
+    let message = config_error(
+        base()
+            .kafka_property("security.protocol", "plaintext")
+            .build(),
+    );
     assert!(message.contains("EB_SECURITY_PROTOCOL"), "{message}");
     let message = config_error(
         base()
@@ -133,14 +148,17 @@ fn malformed_values_are_named() {
     let base = || Config::builder().bootstrap_servers("b:9098");
     assert!(config_error(base().aws_region("gov-west").build()).contains("region"));
     assert!(config_error(base().role_arn("producer").build()).contains("IAM ARN"));
-    assert!(
-        config_error(base().role_arn("arn:aws:iam::12:role/x").build()).contains("12-digit")
-    );
+    assert!(config_error(base().role_arn("arn:aws:iam::12:role/x").build()).contains("12-digit"));
     assert!(config_error(base().role_session_name("a b").build()).contains("session name"));
     assert!(config_error(base().schema_registry_url("registry:8081").build()).contains("http"));
     assert!(
-        config_error(base().schema_registry_url("http://r").schema_registry_basic_auth("u").build())
-            .contains("user:password")
+        config_error(
+            base()
+                .schema_registry_url("http://r")
+                .schema_registry_basic_auth("u")
+                .build()
+        )
+        .contains("user:password")
     );
 }
 
@@ -153,7 +171,10 @@ fn registry_basic_auth_password_is_not_in_debug_output() {
         .build()
         .unwrap();
     let shown = format!("{config:?}");
-    assert!(shown.contains("svc") && !shown.contains("hunter2"), "{shown}");
+    assert!(
+        shown.contains("svc") && !shown.contains("hunter2"),
+        "{shown}"
+    );
 }
 
 #[cfg(feature = "kafka")]
@@ -199,13 +220,20 @@ impl std::io::Write for SharedWriter {
 #[test]
 fn sasl_ssl_on_an_unusual_port_warns_with_the_iam_ports() {
     let logs = logs_of(|| {
-        Config::builder().bootstrap_servers("b-1.bus:9092,b-2.bus:9198").build().unwrap();
+        Config::builder()
+            .bootstrap_servers("b-1.bus:9092,b-2.bus:9198")
+            .build()
+            .unwrap();
     });
     assert!(logs.contains("WARN"), "{logs}");
     assert!(logs.contains("b-1.bus:9092") && logs.contains("9098") && logs.contains("9198"));
     assert!(!logs.contains("b-2.bus"), "{logs}");
     let quiet = logs_of(|| {
-        Config::builder().bootstrap_servers("localhost:9092").security_protocol("PLAINTEXT").build().unwrap();
+        Config::builder()
+            .bootstrap_servers("localhost:9092")
+            .security_protocol("PLAINTEXT")
+            .build()
+            .unwrap();
     });
     assert!(quiet.is_empty(), "{quiet}");
 }
@@ -213,7 +241,14 @@ fn sasl_ssl_on_an_unusual_port_warns_with_the_iam_ports() {
 #[test]
 fn enabling_idempotence_logs_the_permission_it_needs() {
     let logs = logs_of(|| {
-        Config::builder().bootstrap_servers("b:9098").enable_idempotence(true).build().unwrap();
+        Config::builder()
+            .bootstrap_servers("b:9098")
+            .enable_idempotence(true)
+            .build()
+            .unwrap();
     });
-    assert!(logs.contains("enable.idempotence=true needs IAM permissions"), "{logs}");
+    assert!(
+        logs.contains("enable.idempotence=true needs IAM permissions"),
+        "{logs}"
+    );
 }

@@ -257,7 +257,8 @@ impl RegistryClient {
                 if let Some(schema_id) = known {
                     return Ok((schema_id, self.schema_by_id(schema_id)?));
                 }
-                let (schema_id, schema) = self.inner.fetch_version(subject, &version.to_string())?;
+                let (schema_id, schema) =
+                    self.inner.fetch_version(subject, &version.to_string())?;
                 lock(&self.inner.by_version).insert(key, schema_id);
                 self.remember(schema_id, schema.clone());
                 Ok((schema_id, schema))
@@ -286,13 +287,20 @@ impl Inner {
     fn fetch_id(&self, schema_id: u32) -> Result<Arc<CompiledSchema>> {
         let what = format!("schema id {schema_id}");
         let body = self.get(&format!("/schemas/ids/{schema_id}"), &what)?;
-        let response: SchemaResponse = serde_json::from_str(&body).map_err(|err| {
-            self.unavailable(format!("unexpected answer for {what}: {err}"))
-        })?;
+        let response: SchemaResponse = serde_json::from_str(&body)
+            .map_err(|err| self.unavailable(format!("unexpected answer for {what}: {err}")))?;
         let origin = format!("{what} from the registry");
-        check_supported(&origin, response.schema_type.as_deref(), &response.references)?;
+        check_supported(
+            &origin,
+            response.schema_type.as_deref(),
+            &response.references,
+        )?;
         let schema = CompiledSchema::parse(&response.schema, &origin)?;
-        tracing::info!(schema_id, fingerprint = schema.fingerprint(), "fetched schema");
+        tracing::info!(
+            schema_id,
+            fingerprint = schema.fingerprint(),
+            "fetched schema"
+        );
         Ok(Arc::new(schema))
     }
 
@@ -300,11 +308,14 @@ impl Inner {
         let what = format!("subject {subject:?} version {version}");
         let path = format!("/subjects/{}/versions/{version}", percent_encode(subject));
         let body = self.get(&path, &what)?;
-        let response: VersionResponse = serde_json::from_str(&body).map_err(|err| {
-            self.unavailable(format!("unexpected answer for {what}: {err}"))
-        })?;
+        let response: VersionResponse = serde_json::from_str(&body)
+            .map_err(|err| self.unavailable(format!("unexpected answer for {what}: {err}")))?;
         let origin = format!("{what} (schema id {}) from the registry", response.id);
-        check_supported(&origin, response.schema_type.as_deref(), &response.references)?;
+        check_supported(
+            &origin,
+            response.schema_type.as_deref(),
+            &response.references,
+        )?;
         let schema = CompiledSchema::parse(&response.schema, &origin)?;
         tracing::info!(
             subject,
@@ -362,10 +373,10 @@ impl Inner {
 
     fn exchange(&self, url: &str) -> std::result::Result<Reply, String> {
         tracing::debug!(url, "schema registry request");
-        let mut request = self
-            .agent
-            .get(url)
-            .header("Accept", "application/vnd.schemaregistry.v1+json, application/json");
+        let mut request = self.agent.get(url).header(
+            "Accept",
+            "application/vnd.schemaregistry.v1+json, application/json",
+        );
         if let Some(authorization) = &self.authorization {
             request = request.header("Authorization", authorization);
         }
@@ -410,7 +421,11 @@ impl Inner {
     }
 }
 
-fn check_supported(origin: &str, schema_type: Option<&str>, references: &[serde_json::Value]) -> Result<()> {
+fn check_supported(
+    origin: &str,
+    schema_type: Option<&str>,
+    references: &[serde_json::Value],
+) -> Result<()> {
     if let Some(kind) = schema_type.filter(|kind| !kind.eq_ignore_ascii_case("AVRO")) {
         return Err(Error::InvalidSchema {
             origin: origin.to_string(),

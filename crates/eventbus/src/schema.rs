@@ -40,7 +40,10 @@ impl CompiledSchema {
         let plan = Plan::compile(&schema).map_err(invalid)?;
         let canonical_form = schema.canonical_form();
         let digest = Sha256::digest(canonical_form.as_bytes());
-        let fingerprint = digest.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        let fingerprint = digest
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>();
         Ok(CompiledSchema {
             text: text.to_string(),
             schema,

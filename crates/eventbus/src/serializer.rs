@@ -80,7 +80,11 @@ impl Serializer {
 
     /// Decodes a framed message with the caller's builder. The message must
     /// carry this serializer's schema id.
-    pub fn decode_with<B: DatumBuilder>(&self, message: &[u8], builder: &mut B) -> Result<B::Value> {
+    pub fn decode_with<B: DatumBuilder>(
+        &self,
+        message: &[u8],
+        builder: &mut B,
+    ) -> Result<B::Value> {
         let (schema_id, datum) = wire::split(message)?;
         if schema_id != self.schema_id {
             return Err(Error::SchemaMismatch(format!(
@@ -158,14 +162,15 @@ impl SerializerBuilder {
             Error::config("a serializer needs a schema id (or a subject and version) to pin")
         })?;
         if let SchemaPin::Latest { subject } = &pin
-            && !self.allow_latest {
-                return Err(Error::config(format!(
-                    "refusing to use the latest version of subject {subject:?}: a schema \
+            && !self.allow_latest
+        {
+            return Err(Error::config(format!(
+                "refusing to use the latest version of subject {subject:?}: a schema \
                      registered later would change what this producer writes without a deploy \
                      (the Event Bus sets use.latest.version=false). Pin a schema id or a \
                      version number, or opt in with allow_latest"
-                )));
-            }
+            )));
+        }
         let local = match self.local {
             None => None,
             Some(local) => Some(compile_local(local)?),

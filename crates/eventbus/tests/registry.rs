@@ -76,7 +76,10 @@ fn schema_body(schema: &str) -> String {
 }
 
 fn not_found() -> (u16, String) {
-    (404, json!({"error_code": 40403, "message": "Schema not found"}).to_string())
+    (
+        404,
+        json!({"error_code": 40403, "message": "Schema not found"}).to_string(),
+    )
 }
 
 fn quick_retry() -> RetryPolicy {
@@ -113,7 +116,13 @@ fn fetches_by_id_under_the_path_prefix_with_auth() {
     let seen = registry.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].path, "/apis/ccompat/v7/schemas/ids/12");
-    assert!(seen[0].accept.as_deref().unwrap().contains("vnd.schemaregistry.v1+json"));
+    assert!(
+        seen[0]
+            .accept
+            .as_deref()
+            .unwrap()
+            .contains("vnd.schemaregistry.v1+json")
+    );
     assert_eq!(seen[0].authorization.as_deref(), Some("Basic c3ZjOnB3"));
 }
 
@@ -171,7 +180,10 @@ fn errors_are_not_cached() {
         }
     });
     let client = client(&registry.url);
-    assert_eq!(client.schema_by_id(3).unwrap_err().kind(), ErrorKind::SchemaNotFound);
+    assert_eq!(
+        client.schema_by_id(3).unwrap_err().kind(),
+        ErrorKind::SchemaNotFound
+    );
     client.schema_by_id(3).unwrap();
 }
 
@@ -191,7 +203,11 @@ fn persistent_server_errors_give_up_within_the_retry_budget() {
     let err = client(&registry.url).schema_by_id(3).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::RegistryUnavailable);
     assert!(err.is_retriable());
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
     // 400 ms of backoff doubling from 10 ms and capped at 40 ms allows
     // about a dozen tries; a hot loop would make hundreds.
     let tries = registry.requests().len();
@@ -250,7 +266,10 @@ fn latest_is_refused_unless_opted_into() {
         .build()
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
-    assert!(err.to_string().contains("use.latest.version=false"), "{err}");
+    assert!(
+        err.to_string().contains("use.latest.version=false"),
+        "{err}"
+    );
     assert!(registry.requests().is_empty());
 
     let serializer = Serializer::builder()
@@ -265,14 +284,27 @@ fn latest_is_refused_unless_opted_into() {
 #[test]
 fn refuses_schema_types_and_references_it_cannot_use() {
     let registry = FakeRegistry::start(|path, _| match path {
-        "/schemas/ids/1" => (200, json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}).to_string()),
-        _ => (200, json!({"schema": USER, "references": [{"name": "x", "subject": "s", "version": 1}]}).to_string()),
+        "/schemas/ids/1" => (
+            200,
+            json!({"schema": "syntax = \"proto3\";", "schemaType": "PROTOBUF"}).to_string(),
+        ),
+        _ => (
+            200,
+            json!({"schema": USER, "references": [{"name": "x", "subject": "s", "version": 1}]})
+                .to_string(),
+        ),
     });
     let client = client(&registry.url);
     let err = client.schema_by_id(1).unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidSchema);
     assert!(err.to_string().contains("PROTOBUF"));
-    assert!(client.schema_by_id(2).unwrap_err().to_string().contains("refers to other"));
+    assert!(
+        client
+            .schema_by_id(2)
+            .unwrap_err()
+            .to_string()
+            .contains("refers to other")
+    );
 }
 
 #[test]

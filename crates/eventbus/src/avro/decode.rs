@@ -81,7 +81,11 @@ impl<'a> Reader<'a> {
 
 impl Plan {
     /// Decodes one datum that must fill `input` exactly.
-    pub fn decode<B: DatumBuilder>(&self, input: &[u8], builder: &mut B) -> Result<B::Value, String> {
+    pub fn decode<B: DatumBuilder>(
+        &self,
+        input: &[u8],
+        builder: &mut B,
+    ) -> Result<B::Value, String> {
         let mut reader = Reader { input, pos: 0 };
         let value = self.read(self.root, &mut reader, builder, 0)?;
         if reader.remaining() > 0 {
@@ -117,7 +121,9 @@ impl Plan {
             }
             Node::Float => {
                 let raw = r.take(4)?;
-                b.double(f64::from(f32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]])))
+                b.double(f64::from(f32::from_le_bytes([
+                    raw[0], raw[1], raw[2], raw[3],
+                ])))
             }
             Node::Double => {
                 let mut raw = [0u8; 8];
@@ -177,7 +183,10 @@ impl Plan {
                     .ok()
                     .and_then(|i| branches.get(i))
                     .ok_or_else(|| {
-                        format!("union branch {index} does not exist (it has {})", branches.len())
+                        format!(
+                            "union branch {index} does not exist (it has {})",
+                            branches.len()
+                        )
                     })?;
                 self.read(*branch, r, b, depth)
             }

@@ -111,7 +111,9 @@ impl DatumBuilder for JsonBuilder {
     }
 
     fn bytes(&mut self, value: &[u8]) -> Result<Value, String> {
-        Ok(Value::String(value.iter().map(|&b| char::from(b)).collect()))
+        Ok(Value::String(
+            value.iter().map(|&b| char::from(b)).collect(),
+        ))
     }
 
     fn array(&mut self, items: Vec<Value>) -> Result<Value, String> {

@@ -88,9 +88,7 @@ pub fn parse_local_timestamp(text: &str) -> Result<i128, String> {
         ),
     )
     .map(|dt| dt.assume_utc().unix_timestamp_nanos())
-    .map_err(|_| {
-        "expected a date-time without a zone, such as 2024-05-01T09:30:00.000".to_string()
-    })
+    .map_err(|_| "expected a date-time without a zone, such as 2024-05-01T09:30:00.000".to_string())
 }
 
 pub fn format_timestamp(value: i64, unit: TimeUnit, with_zone: bool) -> Result<String, String> {
@@ -169,20 +167,29 @@ pub fn parse_decimal(text: &str, precision: usize, scale: u32) -> Result<i128, S
     };
     let (whole, fraction) = unsigned.split_once('.').unwrap_or((unsigned, ""));
     if whole.is_empty() && fraction.is_empty()
-        || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+        || !whole
+            .bytes()
+            .chain(fraction.bytes())
+            .all(|b| b.is_ascii_digit())
     {
         return Err(bad());
     }
 
     // Digits of the number with the decimal point moved `exponent` places.
-    let digits: Vec<u8> = whole.bytes().chain(fraction.bytes()).map(|b| b - b'0').collect();
+    let digits: Vec<u8> = whole
+        .bytes()
+        .chain(fraction.bytes())
+        .map(|b| b - b'0')
+        .collect();
     let fraction_len = fraction.len() as i64 - i64::from(exponent);
     let shift = i64::from(scale) - fraction_len;
 
     let mut kept = digits.as_slice();
     if shift < 0 {
         // More fraction digits than the scale: only zeros may be dropped.
-        let drop = usize::try_from(-shift).unwrap_or(usize::MAX).min(digits.len());
+        let drop = usize::try_from(-shift)
+            .unwrap_or(usize::MAX)
+            .min(digits.len());
         let (head, tail) = digits.split_at(digits.len() - drop);
         if tail.iter().any(|&d| d != 0) {
             return Err(format!(

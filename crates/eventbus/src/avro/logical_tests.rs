@@ -14,8 +14,14 @@ fn dates_round_trip() {
 fn times_parse_to_nanos_and_render_in_unit() {
     assert_eq!(parse_time("00:00:01.5"), Ok(1_500_000_000));
     assert_eq!(parse_time("23:59:59"), Ok(86_399_000_000_000));
-    assert_eq!(format_time(1_500, TimeUnit::Millis).unwrap(), "00:00:01.500");
-    assert_eq!(format_time(3_723_000_004, TimeUnit::Micros).unwrap(), "01:02:03.000004");
+    assert_eq!(
+        format_time(1_500, TimeUnit::Millis).unwrap(),
+        "00:00:01.500"
+    );
+    assert_eq!(
+        format_time(3_723_000_004, TimeUnit::Micros).unwrap(),
+        "01:02:03.000004"
+    );
     assert!(parse_time("24:00:00").is_err());
     assert!(format_time(86_400_000, TimeUnit::Millis).is_err());
 }
@@ -55,8 +61,16 @@ fn decimals_scale_and_check_precision() {
     assert_eq!(parse_decimal("12.500", 5, 2), Ok(1250));
     assert_eq!(parse_decimal("1.25e2", 5, 2), Ok(12_500));
     assert_eq!(parse_decimal("0", 1, 2), Ok(0));
-    assert!(parse_decimal("12.345", 5, 2).unwrap_err().contains("scale of 2"));
-    assert!(parse_decimal("1234.5", 5, 2).unwrap_err().contains("precision of 5"));
+    assert!(
+        parse_decimal("12.345", 5, 2)
+            .unwrap_err()
+            .contains("scale of 2")
+    );
+    assert!(
+        parse_decimal("1234.5", 5, 2)
+            .unwrap_err()
+            .contains("precision of 5")
+    );
     assert!(parse_decimal("1.2.3", 5, 2).is_err());
     assert!(parse_decimal("", 5, 2).is_err());
     assert!(parse_decimal("abc", 5, 2).is_err());

@@ -102,7 +102,10 @@ mod tests {
             .in_item(2)
             .in_field("facility");
         // Built innermost first, rendered outermost first.
-        assert_eq!(err.path(), "facility[2].addresses[\"home \\\"main\\\"\"].city");
+        assert_eq!(
+            err.path(),
+            "facility[2].addresses[\"home \\\"main\\\"\"].city"
+        );
     }
 
     #[test]

@@ -171,10 +171,7 @@ impl Plan {
             Node::Null => "null",
             Node::Boolean => "boolean",
             Node::Int | Node::Date | Node::Time(TimeUnit::Millis) => "int",
-            Node::Long
-            | Node::Time(_)
-            | Node::Timestamp(_)
-            | Node::LocalTimestamp(_) => "long",
+            Node::Long | Node::Time(_) | Node::Timestamp(_) | Node::LocalTimestamp(_) => "long",
             Node::Float => "float",
             Node::Double => "double",
             Node::Bytes | Node::Decimal { fixed: None, .. } => "bytes",

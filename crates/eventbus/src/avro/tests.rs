@@ -66,7 +66,10 @@ fn keys_may_be_primitive_schemas() {
 
 #[test]
 fn bytes_are_code_points_up_to_ff() {
-    assert_eq!(datum(json!("bytes"), json!("\u{0}\u{ff}A")), [6, 0, 0xff, b'A']);
+    assert_eq!(
+        datum(json!("bytes"), json!("\u{0}\u{ff}A")),
+        [6, 0, 0xff, b'A']
+    );
     let (path, problem) = invalid(json!("bytes"), json!("\u{100}"));
     assert_eq!(path, "");
     assert!(problem.contains("U+0100"), "{problem}");
@@ -86,7 +89,10 @@ fn missing_field_without_default_names_the_path() {
     value["facility"].as_object_mut().unwrap().remove("city");
     let (path, problem) = invalid(serde_json::from_str(APPOINTMENT).unwrap(), value);
     assert_eq!(path, "facility.city");
-    assert!(problem.starts_with("missing field of type string"), "{problem}");
+    assert!(
+        problem.starts_with("missing field of type string"),
+        "{problem}"
+    );
 }
 
 #[test]
@@ -154,7 +160,11 @@ fn bad_logical_values_are_refused() {
     for (field, bad, expected) in [
         ("appointmentDate", json!("2026-13-01"), "YYYY-MM-DD"),
         ("occurredAt", json!("2026-11-30T14:05:12"), "with a zone"),
-        ("occurredAt", json!("2026-11-30T14:05:12.0001Z"), "more precision"),
+        (
+            "occurredAt",
+            json!("2026-11-30T14:05:12.0001Z"),
+            "more precision",
+        ),
         ("eventId", json!("not-a-uuid"), "UUID"),
         ("copayAmount", json!("15.001"), "scale of 2"),
         ("copayAmount", json!("1234567.00"), "precision of 8"),
@@ -221,10 +231,7 @@ fn missing_fields_with_defaults_take_the_default() {
         {"name": "c", "type": ["string", "null"], "default": "hi"},
         {"name": "d", "type": {"type": "array", "items": "int"}, "default": [1]},
     ]));
-    assert_eq!(
-        datum(schema, json!({})),
-        [0, 10, 0, 4, b'h', b'i', 2, 2, 0]
-    );
+    assert_eq!(datum(schema, json!({})), [0, 10, 0, 4, b'h', b'i', 2, 2, 0]);
 }
 
 #[test]
@@ -237,9 +244,15 @@ fn map_entries_keep_the_callers_order() {
 #[test]
 fn logical_types_take_numbers_or_text() {
     let date = json!({"type": "int", "logicalType": "date"});
-    assert_eq!(datum(date.clone(), json!("1970-01-02")), datum(date, json!(1)));
+    assert_eq!(
+        datum(date.clone(), json!("1970-01-02")),
+        datum(date, json!(1))
+    );
     let time = json!({"type": "int", "logicalType": "time-millis"});
-    assert_eq!(datum(time.clone(), json!("00:00:01.5")), datum(time, json!(1500)));
+    assert_eq!(
+        datum(time.clone(), json!("00:00:01.5")),
+        datum(time, json!(1500))
+    );
     let ts = json!({"type": "long", "logicalType": "timestamp-micros"});
     assert_eq!(
         datum(ts.clone(), json!("1970-01-01T01:00:00.000001+01:00")),
@@ -290,7 +303,10 @@ fn non_finite_doubles_travel_as_strings() {
 fn recursive_schemas_encode_and_stop_at_the_depth_limit() {
     let schema = json!({"type": "record", "name": "Node", "fields": [
         {"name": "next", "type": ["null", "Node"]}]});
-    assert_eq!(datum(schema.clone(), json!({"next": {"next": null}})), [2, 0]);
+    assert_eq!(
+        datum(schema.clone(), json!({"next": {"next": null}})),
+        [2, 0]
+    );
     let mut deep = json!({"next": null});
     for _ in 0..100 {
         deep = json!({ "next": deep });
@@ -321,15 +337,28 @@ fn decode_refuses_malformed_input() {
     }
     let mut longer = bytes.clone();
     longer.push(0);
-    assert!(s.decode(&longer).unwrap_err().to_string().contains("left over"));
+    assert!(
+        s.decode(&longer)
+            .unwrap_err()
+            .to_string()
+            .contains("left over")
+    );
 
     let other = Serializer::from_schema_text(8, APPOINTMENT).unwrap();
-    assert_eq!(other.decode(&bytes).unwrap_err().kind(), ErrorKind::SchemaMismatch);
+    assert_eq!(
+        other.decode(&bytes).unwrap_err().kind(),
+        ErrorKind::SchemaMismatch
+    );
 
     // An array that claims a billion items in a few bytes.
     let array = serializer(json!({"type": "array", "items": "long"}));
-    let err = array.decode(&[0, 0, 0, 0, 7, 0x80, 0xa8, 0xd6, 0xb9, 0x07, 2]).unwrap_err();
-    assert!(err.to_string().contains("more than the input holds"), "{err}");
+    let err = array
+        .decode(&[0, 0, 0, 0, 7, 0x80, 0xa8, 0xd6, 0xb9, 0x07, 2])
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("more than the input holds"),
+        "{err}"
+    );
 }
 
 #[test]
