@@ -1,0 +1,40 @@
+//! How a command fails. Every failure ends as `eventbus: <message>` on
+//! stderr and exit code 1; the variants only decide whether a run over
+//! stdin lines may go on to the next line.
+
+use std::io;
+
+pub enum Failure {
+    /// One record or message could not be handled; the other lines still are.
+    Input(String),
+    /// The command cannot go on: bad settings, an unreadable schema, a
+    /// registry that refused.
+    Fatal(String),
+    /// Whoever read stdout went away (`| head`): stop quietly.
+    OutputClosed,
+}
+
+impl Failure {
+    pub fn input(err: impl ToString) -> Self {
+        Failure::Input(err.to_string())
+    }
+
+    pub fn fatal(message: impl Into<String>) -> Self {
+        Failure::Fatal(message.into())
+    }
+
+    pub fn writing_output(err: io::Error) -> Self {
+        if err.kind() == io::ErrorKind::BrokenPipe {
+            Failure::OutputClosed
+        } else {
+            Failure::Fatal(format!("cannot write to stdout: {err}"))
+        }
+    }
+}
+
+/// Errors met while setting up a command stop it.
+impl From<eventbus::Error> for Failure {
+    fn from(err: eventbus::Error) -> Self {
+        Failure::Fatal(err.to_string())
+    }
+}
