@@ -3,6 +3,7 @@
 //! Every task is a plain function over `std::process::Command`, so a
 //! newcomer can read exactly what CI runs.
 
+mod stack;
 mod test;
 
 use std::process::ExitCode;
@@ -12,12 +13,14 @@ usage: cargo xtask <task>
 
 tasks:
   test    formatting, clippy (warnings denied) and every test
+  stack   local Kafka and schema registry: up, down, status, env, register
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("stack") => stack::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

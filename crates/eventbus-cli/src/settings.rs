@@ -55,13 +55,7 @@ impl RegistryArgs {
         config.path_prefix = non_blank(&self.registry_path_prefix).map(str::to_owned);
         config.ca_location = self.registry_ca_location.clone();
         if let Some(user_info) = user_info.filter(|v| !v.trim().is_empty()) {
-            let (username, password) = user_info.split_once(':').ok_or_else(|| {
-                Failure::fatal(format!("{BASIC_AUTH_VARIABLE} must be user:password"))
-            })?;
-            config.basic_auth = Some(BasicAuth {
-                username: username.to_string(),
-                password: password.to_string(),
-            });
+            config.basic_auth = Some(BasicAuth::parse(user_info)?);
         }
         Ok(Some(config))
     }

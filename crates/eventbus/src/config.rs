@@ -80,6 +80,19 @@ pub struct BasicAuth {
     pub password: String,
 }
 
+impl BasicAuth {
+    /// Parses Confluent's `basic.auth.user.info` form, `user:password`.
+    pub fn parse(user_info: &str) -> Result<Self> {
+        let (username, password) = user_info.split_once(':').ok_or_else(|| {
+            Error::config("schema registry basic auth must be given as user:password")
+        })?;
+        Ok(BasicAuth {
+            username: username.to_string(),
+            password: password.to_string(),
+        })
+    }
+}
+
 impl fmt::Debug for BasicAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BasicAuth")
@@ -461,13 +474,7 @@ impl ConfigBuilder {
             registry.retry = retry;
         }
         if let Some(user_info) = &self.registry_basic_auth {
-            let (username, password) = user_info.split_once(':').ok_or_else(|| {
-                Error::config("schema registry basic auth must be given as user:password")
-            })?;
-            registry.basic_auth = Some(BasicAuth {
-                username: username.to_string(),
-                password: password.to_string(),
-            });
+            registry.basic_auth = Some(BasicAuth::parse(user_info)?);
         }
         Ok(Some(registry))
     }

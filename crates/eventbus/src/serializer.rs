@@ -168,7 +168,8 @@ impl SerializerBuilder {
                 "refusing to use the latest version of subject {subject:?}: a schema \
                      registered later would change what this producer writes without a deploy \
                      (the Event Bus sets use.latest.version=false). Pin a schema id or a \
-                     version number, or opt in with allow_latest"
+                     version number, or opt in explicitly (allow_latest; --allow-latest on the \
+                     command line)"
             )));
         }
         let local = match self.local {
