@@ -287,10 +287,12 @@ pub fn ensure_up() -> Result<StackEnv, String> {
     let started = Instant::now();
 
     // Both servers start before either is awaited: each spends seconds in
-    // JVM start-up, and they overlap well even on two cores. One already
-    // running is still awaited: it may be half-way through its own start-up.
-    let kafka_started = start_unless_running(&kafka, &home, &ports, kafka::start)?;
+    // JVM start-up, and they overlap well even on two cores. The registry
+    // goes first because it is the slower, and Kafka's storage is formatted
+    // while it starts. One already running is still awaited: it may be
+    // half-way through its own start-up.
     let registry_started = start_unless_running(&registry, &home, &ports, registry::start)?;
+    let kafka_started = start_unless_running(&kafka, &home, &ports, kafka::start)?;
 
     kafka.wait_until_ready(&home, kafka::READY_TIMEOUT, || kafka::is_healthy(&ports))?;
     if kafka_started {

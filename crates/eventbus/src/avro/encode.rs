@@ -140,21 +140,7 @@ impl Plan {
             Node::Record(record) => self.write_record(record, datum, out, depth),
             Node::Union(branches) => self.write_union(branches, datum, out, depth),
             Node::Date => {
-                let days = match datum.kind() {
-                    DatumKind::Date => datum.as_date_days(),
-                    DatumKind::String => Some(
-                        logical::parse_date(&datum.as_str().unwrap_or_default())
-                            .map_err(RecordError::new)?,
-                    ),
-                    _ => match whole_number(datum, "date (days or YYYY-MM-DD)") {
-                        Ok(days) => Some(i32::try_from(days).map_err(|_| {
-                            RecordError::new(format!("{days} days is out of range for date"))
-                        })?),
-                        Err(err) => return Err(err),
-                    },
-                };
-                let days = days.ok_or_else(|| mismatch("date", datum.kind()))?;
-                put_long(out, i64::from(days));
+                put_long(out, i64::from(date_days(datum)?));
                 Ok(())
             }
             Node::Time(unit) => {
@@ -436,6 +422,23 @@ impl Plan {
         };
         let nanos = nanos.ok_or_else(|| mismatch("time of day", datum.kind()))?;
         logical::nanos_to_unit_floor(i128::from(nanos), unit).map_err(RecordError::new)
+    }
+}
+
+/// Days since 1970-01-01 from a host date, `YYYY-MM-DD` text or a number.
+fn date_days<D: Datum>(datum: &D) -> Result<i32, RecordError> {
+    match datum.kind() {
+        DatumKind::Date => datum
+            .as_date_days()
+            .ok_or_else(|| mismatch("date", DatumKind::Date)),
+        DatumKind::String => {
+            logical::parse_date(&datum.as_str().unwrap_or_default()).map_err(RecordError::new)
+        }
+        _ => {
+            let days = whole_number(datum, "date (days or YYYY-MM-DD)")?;
+            i32::try_from(days)
+                .map_err(|_| RecordError::new(format!("{days} days is out of range for date")))
+        }
     }
 }
 
