@@ -33,6 +33,8 @@ pub enum ErrorKind {
     Timeout,
     /// The producer was closed before the operation.
     Closed,
+    /// The producer's local queue stayed full for longer than the enqueue timeout.
+    QueueFull,
 }
 
 impl ErrorKind {
@@ -50,11 +52,12 @@ impl ErrorKind {
             ErrorKind::Delivery => "delivery",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Closed => "closed",
+            ErrorKind::QueueFull => "queue_full",
         }
     }
 
     /// Every kind, in a fixed order (used by bindings to build their tables).
-    pub const ALL: [ErrorKind; 11] = [
+    pub const ALL: [ErrorKind; 12] = [
         ErrorKind::Config,
         ErrorKind::InvalidSchema,
         ErrorKind::RegistryUnavailable,
@@ -66,6 +69,7 @@ impl ErrorKind {
         ErrorKind::Delivery,
         ErrorKind::Timeout,
         ErrorKind::Closed,
+        ErrorKind::QueueFull,
     ];
 }
 
@@ -121,6 +125,12 @@ pub enum Error {
 
     #[error("producer is closed: {0}")]
     Closed(String),
+
+    #[error(
+        "the producer's local queue is full: {0}; the brokers are not keeping up or are \
+         unreachable, so slow down, flush, or raise the queue size"
+    )]
+    QueueFull(String),
 }
 
 fn display_path(path: &str) -> &str {
@@ -142,6 +152,7 @@ impl Error {
             Error::Delivery { .. } => ErrorKind::Delivery,
             Error::Timeout(_) => ErrorKind::Timeout,
             Error::Closed(_) => ErrorKind::Closed,
+            Error::QueueFull(_) => ErrorKind::QueueFull,
         }
     }
 
@@ -158,7 +169,7 @@ impl Error {
     pub fn is_retriable(&self) -> bool {
         match self {
             Error::Delivery { retriable, .. } => *retriable,
-            Error::RegistryUnavailable { .. } | Error::Timeout(_) => true,
+            Error::RegistryUnavailable { .. } | Error::Timeout(_) | Error::QueueFull(_) => true,
             _ => false,
         }
     }

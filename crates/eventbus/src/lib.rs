@@ -21,6 +21,8 @@
 pub mod avro;
 pub mod config;
 pub mod error;
+#[cfg(feature = "kafka")]
+pub mod producer;
 #[cfg(feature = "registry")]
 pub mod registry;
 pub mod schema;
@@ -29,6 +31,8 @@ pub mod wire;
 
 pub use config::{Config, ConfigBuilder, RegistryConfig, SecurityProtocol};
 pub use error::{Error, ErrorKind, Result};
+#[cfg(feature = "kafka")]
+pub use producer::{DeliveryHandle, DeliveryReport, Producer, ProducerBuilder, TopicBinding};
 #[cfg(feature = "registry")]
 pub use registry::RegistryClient;
 pub use schema::{CompiledSchema, SchemaPin};

@@ -1,0 +1,113 @@
+//! The librdkafka client context: delivery reports resolve their handles,
+//! and librdkafka's own log lines and errors go to `tracing`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use rdkafka::ClientContext;
+use rdkafka::config::RDKafkaLogLevel;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message;
+use rdkafka::producer::{DeliveryResult, ProducerContext};
+
+use super::delivery::{DeliveryReport, DeliverySlot};
+use crate::error::Error;
+
+pub(crate) struct EventBusContext {
+    /// Messages handed to librdkafka whose report has not arrived.
+    pub(crate) in_flight: Arc<AtomicUsize>,
+}
+
+impl ClientContext for EventBusContext {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        match level {
+            RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error => {
+                tracing::error!(target: "librdkafka", facility, "{message}")
+            }
+            RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", facility, "{message}"),
+            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
+                tracing::info!(target: "librdkafka", facility, "{message}")
+            }
+            RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", facility, "{message}"),
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::warn!(target: "librdkafka", %error, "{reason}");
+    }
+}
+
+impl ProducerContext for EventBusContext {
+    type DeliveryOpaque = Arc<DeliverySlot>;
+
+    fn delivery(&self, result: &DeliveryResult<'_>, slot: Arc<DeliverySlot>) {
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        let outcome = match result {
+            Ok(message) => Ok(DeliveryReport {
+                topic: message.topic().to_string(),
+                partition: message.partition(),
+                offset: message.offset(),
+                timestamp: message.timestamp().to_millis(),
+            }),
+            Err((error, message)) => {
+                tracing::warn!(
+                    topic = message.topic(),
+                    partition = message.partition(),
+                    %error,
+                    "delivery failed"
+                );
+                Err(delivery_error(error))
+            }
+        };
+        slot.complete(outcome);
+    }
+}
+
+/// A librdkafka failure as our error, with whether sending the same message
+/// again may succeed.
+pub(crate) fn delivery_error(error: &KafkaError) -> Error {
+    let retriable = error.rdkafka_error_code().is_some_and(is_retriable);
+    let hint = match error.rdkafka_error_code() {
+        Some(RDKafkaErrorCode::MessageTimedOut) => {
+            "; the brokers did not acknowledge it within message.timeout.ms"
+        }
+        Some(RDKafkaErrorCode::PurgeQueue | RDKafkaErrorCode::PurgeInflight) => {
+            "; the producer was closed or dropped before the message was acknowledged"
+        }
+        Some(RDKafkaErrorCode::TopicAuthorizationFailed) => {
+            "; the IAM role lacks permission to write to this topic"
+        }
+        Some(RDKafkaErrorCode::MessageSizeTooLarge) => {
+            "; the message is larger than the topic accepts"
+        }
+        _ => "",
+    };
+    Error::Delivery {
+        reason: format!("{error}{hint}"),
+        retriable,
+    }
+}
+
+fn is_retriable(code: RDKafkaErrorCode) -> bool {
+    use RDKafkaErrorCode as Code;
+    matches!(
+        code,
+        Code::MessageTimedOut
+            | Code::QueueFull
+            | Code::PurgeQueue
+            | Code::PurgeInflight
+            | Code::AllBrokersDown
+            | Code::BrokerTransportFailure
+            | Code::RequestTimedOut
+            | Code::NetworkException
+            | Code::LeaderNotAvailable
+            | Code::NotLeaderForPartition
+            | Code::NotEnoughReplicas
+            | Code::NotEnoughReplicasAfterAppend
+            | Code::UnknownTopicOrPartition
+            | Code::PreferredLeaderNotAvailable
+    )
+}

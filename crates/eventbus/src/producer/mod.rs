@@ -1,0 +1,487 @@
+//! [`Producer`]: validated, pinned-schema production through librdkafka.
+//!
+//! Topics are bound to their key and value schemas when the producer is
+//! built, and every binding is resolved then, so a wrong schema id fails
+//! before the first event rather than in the middle of traffic. Each
+//! `produce` validates and encodes on the caller's thread, straight into a
+//! reused buffer, and only a fully encoded message is queued: an invalid
+//! record is refused with nothing sent and the producer stays usable.
+//!
+//! Delivery is explicit. `flush` and `close` deliver or report every queued
+//! message; a producer dropped without `close` logs how many messages it
+//! abandons, because librdkafka purges them.
+
+mod context;
+mod delivery;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::{Header, OwnedHeaders};
+use rdkafka::producer::{BaseRecord, Producer as _, PurgeConfig, ThreadedProducer};
+use rdkafka::util::Timeout;
+
+use self::context::{EventBusContext, delivery_error};
+use self::delivery::DeliverySlot;
+pub use self::delivery::{DeliveryHandle, DeliveryReport};
+use crate::avro::Datum;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::registry::RegistryClient;
+use crate::schema::SchemaPin;
+use crate::serializer::Serializer;
+
+/// librdkafka's own default local queue is 1 GiB, far too much inside a web
+/// worker; this bounds what a producer can hold while brokers are slow.
+pub const DEFAULT_QUEUE_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// How long one message may wait for acknowledgement, retries included.
+pub const DEFAULT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// How long `produce` waits for room when the local queue is full.
+pub const DEFAULT_ENQUEUE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A topic and the schemas its keys and values are written with.
+#[derive(Clone, Debug)]
+pub struct TopicBinding {
+    topic: String,
+    value: SchemaPin,
+    value_schema_file: Option<PathBuf>,
+    key: Option<SchemaPin>,
+    key_schema_file: Option<PathBuf>,
+}
+
+impl TopicBinding {
+    /// Binds `topic` to the value schema with `value_schema_id`.
+    pub fn new(topic: impl Into<String>, value_schema_id: u32) -> Self {
+        TopicBinding::with_value_pin(topic, SchemaPin::Id(value_schema_id))
+    }
+
+    pub fn with_value_pin(topic: impl Into<String>, value: SchemaPin) -> Self {
+        TopicBinding {
+            topic: topic.into(),
+            value,
+            value_schema_file: None,
+            key: None,
+            key_schema_file: None,
+        }
+    }
+
+    /// Keys of this topic are Avro too, with this schema id.
+    pub fn key_schema_id(self, key_schema_id: u32) -> Self {
+        self.key_pin(SchemaPin::Id(key_schema_id))
+    }
+
+    pub fn key_pin(mut self, key: SchemaPin) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// A local `.avsc` copy of the value schema (see [`Serializer`]).
+    pub fn value_schema_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.value_schema_file = Some(path.into());
+        self
+    }
+
+    /// A local `.avsc` copy of the key schema.
+    pub fn key_schema_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.key_schema_file = Some(path.into());
+        self
+    }
+
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+}
+
+/// The serializers of one bound topic.
+struct TopicSerializers {
+    value: Serializer,
+    key: Option<Serializer>,
+}
+
+/// Builds a [`Producer`]; see [`Producer::builder`].
+pub struct ProducerBuilder {
+    config: Config,
+    topics: Vec<TopicBinding>,
+    registry: Option<RegistryClient>,
+    allow_latest: bool,
+    queue_max_bytes: u64,
+    message_timeout: Duration,
+    enqueue_timeout: Duration,
+}
+
+impl ProducerBuilder {
+    /// Binds a topic to its schemas. Only bound topics can be produced to.
+    pub fn topic(mut self, binding: TopicBinding) -> Self {
+        self.topics.push(binding);
+        self
+    }
+
+    /// Shares an existing registry client (and its cache) instead of making
+    /// one from the configuration.
+    pub fn registry(mut self, registry: RegistryClient) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Accepts `latest` version pins (refused by default).
+    pub fn allow_latest(mut self, allow: bool) -> Self {
+        self.allow_latest = allow;
+        self
+    }
+
+    /// The most memory queued messages may take (default 64 MiB).
+    pub fn queue_max_bytes(mut self, bytes: u64) -> Self {
+        self.queue_max_bytes = bytes;
+        self
+    }
+
+    /// How long a message may wait for acknowledgement (default 120 s).
+    pub fn message_timeout(mut self, timeout: Duration) -> Self {
+        self.message_timeout = timeout;
+        self
+    }
+
+    /// How long `produce` waits for room in a full queue (default 5 s).
+    pub fn enqueue_timeout(mut self, timeout: Duration) -> Self {
+        self.enqueue_timeout = timeout;
+        self
+    }
+
+    /// Resolves every bound schema, then creates the librdkafka producer.
+    pub fn build(self) -> Result<Producer> {
+        if self.topics.is_empty() {
+            return Err(Error::config(
+                "bind at least one topic to its schemas before building a producer",
+            ));
+        }
+        let registry = match (self.registry, self.config.registry()) {
+            (Some(registry), _) => Some(registry),
+            (None, Some(settings)) => Some(RegistryClient::new(settings)?),
+            (None, None) => None,
+        };
+        let mut topics = HashMap::new();
+        for binding in &self.topics {
+            let serializer = |pin: &SchemaPin, file: &Option<PathBuf>| {
+                let mut builder = Serializer::builder()
+                    .pin(pin.clone())
+                    .allow_latest(self.allow_latest);
+                if let Some(file) = file {
+                    builder = builder.local_schema_file(file);
+                }
+                if let Some(registry) = &registry {
+                    builder = builder.registry(registry.clone());
+                }
+                builder.build()
+            };
+            let value = serializer(&binding.value, &binding.value_schema_file)?;
+            let key = match &binding.key {
+                Some(pin) => Some(serializer(pin, &binding.key_schema_file)?),
+                None => None,
+            };
+            tracing::info!(
+                topic = %binding.topic,
+                value_schema_id = value.schema_id(),
+                key_schema_id = key.as_ref().map(Serializer::schema_id),
+                "topic bound"
+            );
+            if topics
+                .insert(binding.topic.clone(), TopicSerializers { value, key })
+                .is_some()
+            {
+                return Err(Error::config(format!(
+                    "topic {:?} is bound twice",
+                    binding.topic
+                )));
+            }
+        }
+
+        let mut client_config = rdkafka::ClientConfig::new();
+        client_config
+            .set("client.id", concat!("eventbus/", env!("CARGO_PKG_VERSION")))
+            .set("acks", "all")
+            .set("linger.ms", "5")
+            .set(
+                "message.timeout.ms",
+                self.message_timeout.as_millis().to_string(),
+            )
+            .set(
+                "queue.buffering.max.kbytes",
+                (self.queue_max_bytes / 1024).max(1).to_string(),
+            );
+        // The configuration's own properties come last: the Event Bus rules,
+        // then the caller's extra properties, which may override the above.
+        for (key, value) in self.config.librdkafka_properties() {
+            client_config.set(key, value);
+        }
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let context = EventBusContext {
+            in_flight: in_flight.clone(),
+        };
+        let kafka: ThreadedProducer<EventBusContext> =
+            client_config
+                .create_with_context(context)
+                .map_err(|err| Error::config(format!("librdkafka refused the settings: {err}")))?;
+        tracing::info!(
+            bootstrap_servers = %self.config.bootstrap_servers().join(","),
+            security_protocol = %self.config.security_protocol(),
+            topics = topics.len(),
+            "producer ready"
+        );
+        Ok(Producer {
+            kafka,
+            topics,
+            in_flight,
+            closed: AtomicBool::new(false),
+            enqueue_timeout: self.enqueue_timeout,
+        })
+    }
+}
+
+thread_local! {
+    /// Encode buffers reused across calls on each thread; librdkafka copies
+    /// the bytes when it queues the message.
+    static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Produces Avro-encoded events to bound topics. Safe to share between threads.
+pub struct Producer {
+    kafka: ThreadedProducer<EventBusContext>,
+    topics: HashMap<String, TopicSerializers>,
+    in_flight: Arc<AtomicUsize>,
+    closed: AtomicBool,
+    enqueue_timeout: Duration,
+}
+
+impl std::fmt::Debug for Producer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Producer")
+            .field("topics", &self.topics.keys().collect::<Vec<_>>())
+            .field("in_flight", &self.in_flight())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Producer {
+    pub fn builder(config: Config) -> ProducerBuilder {
+        ProducerBuilder {
+            config,
+            topics: Vec::new(),
+            registry: None,
+            allow_latest: false,
+            queue_max_bytes: DEFAULT_QUEUE_MAX_BYTES,
+            message_timeout: DEFAULT_MESSAGE_TIMEOUT,
+            enqueue_timeout: DEFAULT_ENQUEUE_TIMEOUT,
+        }
+    }
+
+    /// Validates and encodes `key` and `value` with the topic's pinned
+    /// schemas, then queues the message. Nothing is queued if either is
+    /// invalid. The handle resolves when the brokers acknowledge the message
+    /// or it fails.
+    pub fn produce<K: Datum, V: Datum>(
+        &self,
+        topic: &str,
+        key: Option<K>,
+        value: V,
+        headers: &[(&str, &[u8])],
+    ) -> Result<DeliveryHandle> {
+        if self.closed.load(Ordering::Acquire) {
+            return Err(Error::Closed(
+                "produce was called after close; create a new producer".into(),
+            ));
+        }
+        let serializers = self.topics.get(topic).ok_or_else(|| self.unbound(topic))?;
+        BUFFERS.with(|buffers| match buffers.try_borrow_mut() {
+            Ok(mut buffers) => {
+                let (key_buffer, value_buffer) = &mut *buffers;
+                self.encode_and_send(
+                    topic,
+                    serializers,
+                    key,
+                    value,
+                    headers,
+                    key_buffer,
+                    value_buffer,
+                )
+            }
+            // Only reachable if a host value's accessors call back into
+            // produce on the same thread; fresh buffers keep that working.
+            Err(_) => self.encode_and_send(
+                topic,
+                serializers,
+                key,
+                value,
+                headers,
+                &mut Vec::new(),
+                &mut Vec::new(),
+            ),
+        })
+    }
+
+    /// [`produce`](Self::produce) without a key or headers.
+    pub fn produce_value<V: Datum>(&self, topic: &str, value: V) -> Result<DeliveryHandle> {
+        self.produce::<V, V>(topic, None, value, &[])
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn encode_and_send<K: Datum, V: Datum>(
+        &self,
+        topic: &str,
+        serializers: &TopicSerializers,
+        key: Option<K>,
+        value: V,
+        headers: &[(&str, &[u8])],
+        key_buffer: &mut Vec<u8>,
+        value_buffer: &mut Vec<u8>,
+    ) -> Result<DeliveryHandle> {
+        value_buffer.clear();
+        serializers.value.encode_into(value, value_buffer)?;
+        let has_key = match (key, &serializers.key) {
+            (None, _) => false,
+            (Some(key), Some(serializer)) => {
+                key_buffer.clear();
+                serializer.encode_into(key, key_buffer)?;
+                true
+            }
+            (Some(_), None) => {
+                return Err(Error::config(format!(
+                    "topic {topic:?} has no key schema bound; bind one with key_schema_id to \
+                     send keys"
+                )));
+            }
+        };
+
+        let slot = Arc::new(DeliverySlot::default());
+        let mut record = BaseRecord::with_opaque_to(topic, slot.clone()).payload(&value_buffer[..]);
+        if has_key {
+            record = record.key(&key_buffer[..]);
+        }
+        if !headers.is_empty() {
+            let mut owned = OwnedHeaders::new_with_capacity(headers.len());
+            for (name, bytes) in headers {
+                owned = owned.insert(Header {
+                    key: name,
+                    value: Some(*bytes),
+                });
+            }
+            record = record.headers(owned);
+        }
+        self.send(record)?;
+        Ok(DeliveryHandle::new(slot))
+    }
+
+    /// Queues a record, waiting up to the enqueue timeout while the local
+    /// queue is full.
+    fn send(&self, mut record: BaseRecord<'_, [u8], [u8], Arc<DeliverySlot>>) -> Result<()> {
+        let deadline = Instant::now() + self.enqueue_timeout;
+        // Counted before the send so that a report arriving at once cannot
+        // take the count below zero.
+        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        loop {
+            match self.kafka.send(record) {
+                Ok(()) => return Ok(()),
+                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned))
+                    if Instant::now() < deadline =>
+                {
+                    record = returned;
+                    // The polling thread frees room as reports arrive.
+                    std::thread::sleep(Duration::from_millis(2));
+                }
+                Err((error, _)) => {
+                    self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                    if let KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull) = error {
+                        return Err(Error::QueueFull(format!(
+                            "no room for {:?} after waiting {:?} with {} messages queued",
+                            self.enqueue_timeout,
+                            self.enqueue_timeout,
+                            self.in_flight()
+                        )));
+                    }
+                    return Err(delivery_error(&error));
+                }
+            }
+        }
+    }
+
+    fn unbound(&self, topic: &str) -> Error {
+        let mut bound: Vec<&str> = self.topics.keys().map(String::as_str).collect();
+        bound.sort_unstable();
+        Error::config(format!(
+            "topic {topic:?} is not bound to a schema; bound topics: {}",
+            bound.join(", ")
+        ))
+    }
+
+    /// Messages queued or in flight whose delivery report has not arrived.
+    pub fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// The serializer for a bound topic's values (for decoding, or encoding
+    /// ahead of time).
+    pub fn value_serializer(&self, topic: &str) -> Option<&Serializer> {
+        self.topics.get(topic).map(|t| &t.value)
+    }
+
+    /// The serializer for a bound topic's keys, if it has a key schema.
+    pub fn key_serializer(&self, topic: &str) -> Option<&Serializer> {
+        self.topics.get(topic).and_then(|t| t.key.as_ref())
+    }
+
+    /// Waits until every queued message is delivered or has failed. On
+    /// timeout, the messages stay queued and are reported later.
+    pub fn flush(&self, timeout: Duration) -> Result<()> {
+        match self.kafka.flush(Timeout::After(timeout)) {
+            Ok(()) => Ok(()),
+            Err(_) => Err(Error::Timeout(format!(
+                "{} messages still undelivered after {timeout:?}",
+                self.in_flight()
+            ))),
+        }
+    }
+
+    /// Stops accepting messages and delivers what is queued. Whatever is
+    /// still undelivered at the timeout is purged and reported failed
+    /// through its handle, and the error says how many.
+    pub fn close(&self, timeout: Duration) -> Result<()> {
+        self.closed.store(true, Ordering::Release);
+        if self.flush(timeout).is_ok() {
+            tracing::info!("producer closed");
+            return Ok(());
+        }
+        let abandoned = self.in_flight();
+        self.kafka.purge(PurgeConfig::default().queue().inflight());
+        // Purged messages get their reports on the next poll.
+        let _ = self.kafka.flush(Timeout::After(Duration::from_secs(1)));
+        tracing::error!(abandoned, "producer closed with undelivered messages");
+        Err(Error::Timeout(format!(
+            "close gave up after {timeout:?}; {abandoned} messages were not delivered and are \
+             reported failed"
+        )))
+    }
+
+    /// Whether `close` has been called.
+    pub fn is_closed(&self) -> bool {
+        self.closed.load(Ordering::Acquire)
+    }
+}
+
+impl Drop for Producer {
+    fn drop(&mut self) {
+        let abandoned = self.in_flight();
+        if abandoned > 0 {
+            tracing::error!(
+                abandoned,
+                "producer dropped with undelivered messages; they are purged, not sent. Call \
+                 close (or flush) before dropping a producer"
+            );
+        }
+    }
+}
