@@ -213,9 +213,9 @@ impl Config {
         &self.kafka_properties
     }
 
-    /// The full librdkafka property list: the Event Bus rules first, then
-    /// the caller's extra properties.
-    pub fn librdkafka_properties(&self) -> Vec<(String, String)> {
+    /// The librdkafka properties every client needs to reach the brokers:
+    /// servers, protocol and SASL mechanism.
+    pub fn connection_properties(&self) -> Vec<(String, String)> {
         let mut properties = vec![
             (
                 "bootstrap.servers".to_string(),
@@ -225,14 +225,21 @@ impl Config {
                 "security.protocol".to_string(),
                 self.security_protocol.as_str().to_ascii_lowercase(),
             ),
-            (
-                "enable.idempotence".to_string(),
-                self.enable_idempotence.to_string(),
-            ),
         ];
         if self.security_protocol == SecurityProtocol::SaslSsl {
             properties.push(("sasl.mechanisms".to_string(), "OAUTHBEARER".to_string()));
         }
+        properties
+    }
+
+    /// The full librdkafka property list of a producer: the connection and
+    /// the Event Bus rules first, then the caller's extra properties.
+    pub fn librdkafka_properties(&self) -> Vec<(String, String)> {
+        let mut properties = self.connection_properties();
+        properties.push((
+            "enable.idempotence".to_string(),
+            self.enable_idempotence.to_string(),
+        ));
         properties.extend(
             self.kafka_properties
                 .iter()

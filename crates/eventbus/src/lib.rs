@@ -23,6 +23,8 @@ pub mod config;
 pub mod error;
 #[cfg(feature = "kafka")]
 pub mod producer;
+#[cfg(feature = "kafka")]
+pub mod reader;
 #[cfg(feature = "registry")]
 pub mod registry;
 pub mod schema;

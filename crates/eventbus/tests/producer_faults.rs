@@ -210,3 +210,43 @@ fn dropping_without_close_logs_what_it_abandons() {
         assert_eq!(err.kind(), ErrorKind::Delivery);
     }
 }
+
+#[test]
+fn the_topic_reader_reads_back_what_was_produced() {
+    use eventbus::reader::{StartAt, TopicReader};
+    let cluster = MockCluster::new(1).unwrap();
+    let producer = producer(&cluster);
+    producer
+        .produce(
+            "users",
+            Some(&json!(9)),
+            &user(1),
+            &[("trace", b"abc".as_slice())],
+        )
+        .unwrap()
+        .wait(Some(Duration::from_secs(10)))
+        .unwrap();
+    let config = config(&cluster.bootstrap_servers());
+    let reader = TopicReader::open(
+        &config,
+        "users",
+        StartAt::Beginning,
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    let message = (0..50)
+        .find_map(|_| reader.next(Duration::from_millis(200)).unwrap())
+        .expect("the produced message is read back");
+    let value = producer.value_serializer("users").unwrap();
+    assert_eq!(
+        value.decode(message.value.as_deref().unwrap()).unwrap(),
+        user(1)
+    );
+    let key = producer.key_serializer("users").unwrap();
+    assert_eq!(
+        key.decode(message.key.as_deref().unwrap()).unwrap(),
+        json!(9)
+    );
+    assert_eq!(message.headers, [("trace".to_string(), b"abc".to_vec())]);
+    producer.close(Duration::from_secs(5)).unwrap();
+}
