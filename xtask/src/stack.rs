@@ -16,14 +16,20 @@
 //!   kafka-<version>/libs/            the broker's classpath (kept across runs)
 //!   apicurio-registry-<version>/     the unpacked registry (kept across runs)
 //!   kafka/config/, kafka/data/       generated config; data wiped on each start
-//!   logs/kafka.log, logs/registry.log
-//!   kafka.pid, registry.pid
+//!   logs/kafka.log, logs/registry.log, logs/kafka-storage.log
+//!   kafka.pid, registry.pid, stack.lock
 //! ```
 //!
-//! What the servers are used for is left to the callers: `cargo xtask test`
-//! calls [`ensure_up`] and passes [`StackEnv::vars`] to the integration tests.
-//! The library itself knows nothing of this module; it reads the same
-//! environment variables that `cargo xtask stack env` prints.
+//! Downloads are cached twice, in Maven's local repository and unpacked here,
+//! so only the first `up` on a machine waits for the network. It needs `java`
+//! 17+ and `mvn` (Debian: `openjdk-17-jdk-headless maven`); the registry needs
+//! Java 21+, which is looked for under `/usr/lib/jvm` when the default `java`
+//! is older.
+//!
+//! What the servers are used for is left to the callers: other tasks call
+//! [`ensure_up`] and pass [`StackEnv::vars`] to the test processes. The
+//! library itself knows nothing of this module; it reads the same environment
+//! variables that `cargo xtask stack env` prints.
 //!
 //! Ports come from `EVENTBUS_STACK_*` variables (see [`Ports`]); set the same
 //! ones for every `stack` command, since `status`, `env` and `register` look
@@ -50,6 +56,7 @@ commands:
   up                       start Kafka and the schema registry (downloads on first run)
   down                     stop what `up` started
   status                   show each server, its pid, port and health
+                           (exits non-zero unless both answer)
   env                      print shell exports; use as: eval \"$(cargo xtask stack env)\"
   register SUBJECT FILE    register an Avro schema file under SUBJECT, print its id
 
@@ -225,7 +232,7 @@ fn ensure_port_free(ports: &Ports, port: u16) -> Result<(), String> {
 }
 
 /// Paths under `target/stack/`.
-pub struct StackHome {
+struct StackHome {
     root: PathBuf,
 }
 
@@ -261,8 +268,7 @@ impl StackHome {
     /// run and a developer), so neither sees the other half-way. The lock is
     /// released when the returned file is dropped.
     fn lock(&self) -> Result<File, String> {
-        fs::create_dir_all(&self.root)
-            .map_err(|err| format!("cannot create {}: {err}", self.root.display()))?;
+        create_dir(&self.root)?;
         let path = self.root.join("stack.lock");
         let file =
             File::create(&path).map_err(|err| format!("cannot open {}: {err}", path.display()))?;
@@ -279,23 +285,55 @@ pub fn ensure_up() -> Result<StackEnv, String> {
     let ports = Ports::from_env()?;
     let home = StackHome::new();
     let _lock = home.lock()?;
-    fs::create_dir_all(home.logs())
-        .map_err(|err| format!("cannot create {}: {err}", home.logs().display()))?;
+    create_dir(&home.logs())?;
 
     let kafka = Daemon::new(&home, "kafka");
     let registry = Daemon::new(&home, "registry");
     let started = Instant::now();
 
+    // Everything that can fail early is checked before anything starts, so a
+    // missing JDK or a busy port leaves no server half-started.
+    let registry_java = match registry.running_pid() {
+        Some(pid) => {
+            println!("registry is already running (pid {pid})");
+            None
+        }
+        None => {
+            ensure_port_free(&ports, ports.registry)?;
+            ensure_port_free(&ports, ports.registry_management)?;
+            Some(registry::prerequisites(&home)?)
+        }
+    };
+    let kafka_java = match kafka.running_pid() {
+        Some(pid) => {
+            println!("kafka is already running (pid {pid})");
+            None
+        }
+        None => {
+            ensure_port_free(&ports, ports.kafka)?;
+            ensure_port_free(&ports, ports.controller)?;
+            Some(kafka::prerequisites(&home)?)
+        }
+    };
+
     // Both servers start before either is awaited: each spends seconds in
     // JVM start-up, and they overlap well even on two cores. The registry
     // goes first because it is the slower, and Kafka's storage is formatted
-    // while it starts. One already running is still awaited: it may be
-    // half-way through its own start-up.
-    let registry_started = start_unless_running(&registry, &home, &ports, registry::start)?;
-    let kafka_started = start_unless_running(&kafka, &home, &ports, kafka::start)?;
+    // while it starts.
+    if let Some(java) = &registry_java {
+        registry.forget_stale_pid_file()?;
+        registry::start(&registry, &home, &ports, java)?;
+    }
+    if let Some(java) = &kafka_java {
+        kafka.forget_stale_pid_file()?;
+        kafka::start(&kafka, &home, &ports, java)?;
+    }
 
+    // One already running is awaited too: it may be half-way through its
+    // own start-up, begun by an `up` that was interrupted. A healthy one
+    // passes the first check at once.
     kafka.wait_until_ready(&home, kafka::READY_TIMEOUT, || kafka::is_healthy(&ports))?;
-    if kafka_started {
+    if kafka_java.is_some() {
         println!(
             "kafka {} ready on 127.0.0.1:{} after {:.1} s",
             kafka::KAFKA_VERSION,
@@ -308,7 +346,7 @@ pub fn ensure_up() -> Result<StackEnv, String> {
         registry::is_healthy(&ports)
     })?;
     registry::check_global_compatibility(&ports)?;
-    if registry_started {
+    if registry_java.is_some() {
         println!(
             "registry {} ready on http://127.0.0.1:{} after {:.1} s",
             registry::REGISTRY_VERSION,
@@ -317,23 +355,6 @@ pub fn ensure_up() -> Result<StackEnv, String> {
         );
     }
     Ok(StackEnv::new(&ports))
-}
-
-/// Starts `daemon` with `start` unless it already runs; returns whether it
-/// was started now.
-fn start_unless_running(
-    daemon: &Daemon,
-    home: &StackHome,
-    ports: &Ports,
-    start: fn(&Daemon, &StackHome, &Ports) -> Result<(), String>,
-) -> Result<bool, String> {
-    if let Some(pid) = daemon.running_pid() {
-        println!("{} is already running (pid {pid})", daemon.name());
-        return Ok(false);
-    }
-    daemon.forget_stale_pid_file()?;
-    start(daemon, home, ports)?;
-    Ok(true)
 }
 
 /// Stops the servers that `up` started, and nothing else: a pid is only

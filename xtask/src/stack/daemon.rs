@@ -7,7 +7,8 @@
 //! arguments, `-Deventbus.stack.service=<name>` and
 //! `-Deventbus.stack.home=<target/stack>`, and a pid is trusted (and
 //! signalled) only while `/proc/<pid>/cmdline` still holds both. That also
-//! keeps two checkouts of the repository from stopping each other's servers.
+//! keeps two checkouts of the repository from stopping each other's servers,
+//! and lets a server whose pid file was lost be found again by its markers.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -60,11 +61,22 @@ impl Daemon {
         &self.markers
     }
 
-    /// The pid of this daemon if its pid file names a live process that is
-    /// still ours.
+    /// The pid of this daemon if it runs: the one in its pid file if that
+    /// process is alive and ours, or else any live process that carries our
+    /// markers. The search covers a lost pid file, for instance after
+    /// `cargo clean` removed `target/` under a running stack.
     pub fn running_pid(&self) -> Option<u32> {
-        let pid = read_pid(&self.pid_file)?;
-        (is_alive(pid) && self.is_ours(pid)).then_some(pid)
+        read_pid(&self.pid_file)
+            .filter(|pid| is_alive(*pid) && self.is_ours(*pid))
+            .or_else(|| self.find_by_markers())
+    }
+
+    fn find_by_markers(&self) -> Option<u32> {
+        fs::read_dir("/proc")
+            .ok()?
+            .filter_map(Result::ok)
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+            .find(|pid| is_alive(*pid) && self.is_ours(*pid))
     }
 
     fn is_ours(&self, pid: u32) -> bool {

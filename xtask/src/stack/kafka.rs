@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use super::daemon::Daemon;
 use super::toolchain::{self, Java};
-use super::{Ports, StackHome, create_dir, ensure_port_free, remove_dir_if_present, write_file};
+use super::{Ports, StackHome, create_dir, remove_dir_if_present, write_file};
 
 /// The one place the broker's version is chosen. Any 4.x release on Maven
 /// Central works the same way here; a change re-downloads on the next `up`.
@@ -47,35 +47,42 @@ const JVM_OPTIONS: &[&str] = &[
     "-Djava.awt.headless=true",
 ];
 
+/// For the storage tool, which runs for a second or two: the quickest JVM to
+/// start.
+const TOOL_JVM_OPTIONS: &[&str] = &["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"];
+
 const POM_TEMPLATE: &str = include_str!("../../stack/kafka/pom.xml");
 const SERVER_PROPERTIES_TEMPLATE: &str = include_str!("../../stack/kafka/server.properties");
 const LOG4J2_PROPERTIES: &str = include_str!("../../stack/kafka/log4j2.properties");
 
-/// One of the broker's listeners: a name, the protocol it speaks, and its port
-/// on 127.0.0.1.
+/// One of the broker's listeners: a name, the protocol it speaks, its port on
+/// 127.0.0.1, and the host name it is advertised under.
 struct Listener {
     name: &'static str,
     security_protocol: &'static str,
     port: u16,
+    advertised_host: &'static str,
 }
 
 /// The broker's listeners. PLAINTEXT serves clients (and inter-broker traffic,
 /// of which a single node has none); CONTROLLER carries the KRaft quorum.
 ///
 /// A SASL_SSL listener for OAUTHBEARER with MSK IAM tokens belongs here, with
-/// its keystore, JAAS entry and token validator in [`listener_settings`]. It
-/// would be advertised as `localhost` to match its certificate.
+/// its keystore, JAAS entry and token validator in [`listener_settings`],
+/// advertised as `localhost` to match its certificate.
 fn kafka_listeners(ports: &Ports) -> Vec<Listener> {
     vec![
         Listener {
             name: "PLAINTEXT",
             security_protocol: "PLAINTEXT",
             port: ports.kafka,
+            advertised_host: "127.0.0.1",
         },
         Listener {
             name: "CONTROLLER",
             security_protocol: "PLAINTEXT",
             port: ports.controller,
+            advertised_host: "127.0.0.1",
         },
     ]
 }
@@ -120,18 +127,23 @@ impl KafkaFiles {
     }
 }
 
+/// Checks what starting the broker needs (and, before the first run, what
+/// downloading it needs), and returns the `java` to run it with.
+pub fn prerequisites(home: &StackHome) -> Result<Java, String> {
+    if !KafkaFiles::new(home).libs.is_dir() {
+        toolchain::mvn()?;
+    }
+    toolchain::find_java(KAFKA_JAVA_MAJOR, "Kafka")
+}
+
 /// Downloads (first run only), configures and starts the broker, without
 /// waiting for it to answer.
-pub fn start(daemon: &Daemon, home: &StackHome, ports: &Ports) -> Result<(), String> {
-    let java = toolchain::find_java(KAFKA_JAVA_MAJOR, "Kafka")?;
-    ensure_port_free(ports, ports.kafka)?;
-    ensure_port_free(ports, ports.controller)?;
-
+pub fn start(daemon: &Daemon, home: &StackHome, ports: &Ports, java: &Java) -> Result<(), String> {
     let files = KafkaFiles::new(home);
     ensure_installed(home, &files)?;
     write_config(&files, ports)?;
-    let cluster_id = cluster_id(&java, &files)?;
-    format_fresh_storage(&java, &files, &cluster_id, home)?;
+    let cluster_id = cluster_id(java, &files)?;
+    format_fresh_storage(java, &files, &cluster_id, home)?;
 
     println!(
         "==> kafka {KAFKA_VERSION}: starting on 127.0.0.1:{} (log: {})",
@@ -204,6 +216,7 @@ fn write_config(files: &KafkaFiles, ports: &Ports) -> Result<(), String> {
         listeners.iter().map(render).collect::<Vec<_>>().join(",")
     };
     let bound = join(&|l| format!("{}://127.0.0.1:{}", l.name, l.port));
+    let advertised = join(&|l| format!("{}://{}:{}", l.name, l.advertised_host, l.port));
     let protocol_map = join(&|l| format!("{}:{}", l.name, l.security_protocol));
     let data_dir = files.data_dir.display().to_string();
     let controller_port = ports.controller.to_string();
@@ -215,8 +228,7 @@ fn write_config(files: &KafkaFiles, ports: &Ports) -> Result<(), String> {
         &[
             ("controller_port", &controller_port),
             ("listeners", &bound),
-            // Every listener is advertised at the address it binds.
-            ("advertised_listeners", &bound),
+            ("advertised_listeners", &advertised),
             ("listener_security_protocol_map", &protocol_map),
             ("data_dir", &data_dir),
             ("listener_settings", &settings),
@@ -239,6 +251,7 @@ fn cluster_id(java: &Java, files: &KafkaFiles) -> Result<String, String> {
     }
 
     let output = Command::new(&java.path)
+        .args(TOOL_JVM_OPTIONS)
         .arg(log4j_option(files))
         .arg("-cp")
         .arg(files.classpath())
@@ -271,6 +284,7 @@ fn format_fresh_storage(
     remove_dir_if_present(&files.data_dir)?;
 
     let output = Command::new(&java.path)
+        .args(TOOL_JVM_OPTIONS)
         .arg(log4j_option(files))
         .arg("-cp")
         .arg(files.classpath())

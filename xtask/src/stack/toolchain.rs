@@ -95,7 +95,7 @@ fn find_on_path(program: &str) -> Option<PathBuf> {
         .find(|path| path.is_file())
 }
 
-fn mvn() -> Result<PathBuf, String> {
+pub fn mvn() -> Result<PathBuf, String> {
     find_on_path("mvn").ok_or_else(|| {
         format!(
             "`mvn` was not found on PATH; the stack downloads Kafka and the registry \
@@ -113,17 +113,41 @@ fn maven_command(dir: &Path) -> Result<Command, String> {
     Ok(command)
 }
 
+/// Runs Maven with its output captured and shows that output only if it
+/// fails. (Debian's Maven 3.8 prints stray colour codes even in batch mode.)
 fn run_maven(mut command: Command, what: &str) -> Result<(), String> {
-    let status = command
-        .status()
+    let output = command
+        .output()
         .map_err(|err| format!("cannot run mvn: {err}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!(
-            "mvn failed to download {what} ({status}); its messages are above"
-        ))
+    if output.status.success() {
+        return Ok(());
     }
+    let mut messages = String::from_utf8_lossy(&output.stdout).into_owned();
+    messages.push_str(&String::from_utf8_lossy(&output.stderr));
+    Err(format!(
+        "mvn failed to download {what} ({}):\n{}",
+        output.status,
+        strip_terminal_colours(&messages).trim()
+    ))
+}
+
+/// Removes ANSI escape sequences such as `ESC[0m`.
+fn strip_terminal_colours(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut characters = text.chars();
+    while let Some(character) = characters.next() {
+        if character == '\u{1b}' {
+            // Skip to the letter that ends the sequence.
+            for inner in characters.by_ref() {
+                if inner.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            plain.push(character);
+        }
+    }
+    plain
 }
 
 /// Copies the runtime dependencies of the POM in `pom_dir`, and their own, as
@@ -170,5 +194,30 @@ pub fn fill_template(
                 "{template_name} has a placeholder {placeholder}}}}} that xtask does not fill"
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_every_placeholder() {
+        let filled = fill_template("t", "a={{a}} b={{b}}", &[("a", "1"), ("b", "2")]);
+        assert_eq!(filled.as_deref(), Ok("a=1 b=2"));
+    }
+
+    #[test]
+    fn names_a_placeholder_left_unfilled() {
+        let error = fill_template("t", "a={{a}} b={{b}}", &[("a", "1")]).unwrap_err();
+        assert!(error.contains("{{b}}"), "{error}");
+    }
+
+    #[test]
+    fn strips_colour_codes_from_maven_output() {
+        assert_eq!(
+            strip_terminal_colours("\u{1b}[0m\u{1b}[1;31m[ERROR]\u{1b}[m x"),
+            "[ERROR] x"
+        );
     }
 }
