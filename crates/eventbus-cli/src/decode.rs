@@ -59,8 +59,8 @@ pub struct DecodeArgs {
     message: Option<String>,
 }
 
-/// Which schema reads a message.
-enum Reader {
+/// Which schema reads a message. `consume` reads with the registry variant.
+pub(crate) enum Reader {
     /// Every message must carry this serializer's id.
     Pinned(Serializer),
     /// A local schema reads every message, whatever id it carries.
@@ -117,7 +117,7 @@ fn reader(args: &DecodeArgs) -> Result<Reader, Failure> {
 }
 
 impl Reader {
-    fn decode(&self, message: &[u8]) -> Result<serde_json::Value, Failure> {
+    pub(crate) fn decode(&self, message: &[u8]) -> Result<serde_json::Value, Failure> {
         let serializer = match self {
             Reader::Pinned(serializer) => serializer.clone(),
             Reader::AnyId(schema) => {

@@ -1,13 +1,16 @@
 //! The `eventbus` command: argument parsing, logging, and turning a failed
 //! command into one line on stderr and an exit code. Each command group
-//! lives in its own module; the Avro, wire-format and registry work is the
-//! core library's.
+//! lives in its own module; the Avro, wire-format, registry and Kafka work
+//! is the core library's.
 
+mod consume;
 mod decode;
 mod encode;
+mod envelope;
 mod failure;
 mod input;
 mod output;
+mod produce;
 mod schema;
 mod settings;
 
@@ -20,21 +23,33 @@ use tracing_subscriber::filter::LevelFilter;
 
 use crate::failure::Failure;
 
+const LOG_VARIABLE: &str = "EVENTBUS_LOG";
+
+/// Warnings, but only librdkafka's errors and the producer's: librdkafka
+/// repeats each connection problem through two channels every few seconds,
+/// and `produce` reports every failed delivery itself, with its line number.
+const DEFAULT_LOG_FILTER: &str = "warn,librdkafka=error,eventbus::producer=error";
+
 /// What clap itself exits with for a usage error.
 const USAGE_EXIT_CODE: u8 = 2;
 
 const ENVIRONMENT_HELP: &str = "\
 Environment:
+  EB_BOOTSTRAP_SERVERS                  broker host:port list, comma-separated (--bootstrap-servers);
+                                        KAFKA_HOST is read when it is unset
+  EB_SECURITY_PROTOCOL                  SASL_SSL (default) or PLAINTEXT (--security-protocol)
+  AWS_REGION, AWS_ROLE                  the AWS identity for MSK IAM authentication
   SCHEMA_REGISTRY_URL                   registry base URL(s), comma-separated (--registry)
   SCHEMA_REGISTRY_PATH_PREFIX           path before the registry API (--registry-path-prefix)
   SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO  registry credentials as user:password
   SCHEMA_REGISTRY_CA_LOCATION           PEM file of CAs to trust for the registry
-  EVENTBUS_LOG                          log filter for stderr, such as info or debug (default warn)
+  EVENTBUS_LOG                          log filter for stderr, such as info or debug (default
+                                        warn, and error for librdkafka and the producer)
 
 Run `eventbus <command> --help` for examples.";
 
 /// Produce-side tools for the Enterprise Event Bus: Avro in the Confluent
-/// wire format with a pinned schema id.
+/// wire format with a pinned schema id, produced to Kafka and read back.
 #[derive(Parser)]
 #[command(name = "eventbus", version, after_help = ENVIRONMENT_HELP)]
 struct Cli {
@@ -46,6 +61,8 @@ struct Cli {
 enum Command {
     Encode(encode::EncodeArgs),
     Decode(decode::DecodeArgs),
+    Produce(produce::ProduceArgs),
+    Consume(consume::ConsumeArgs),
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
 }
@@ -65,6 +82,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Encode(args) => encode::run(args),
         Command::Decode(args) => decode::run(args),
+        Command::Produce(args) => produce::run(args),
+        Command::Consume(args) => consume::run(args),
         Command::Schema(command) => schema::run(command),
     };
     match result {
@@ -99,10 +118,13 @@ fn parse_arguments() -> Result<Cli, ExitCode> {
 /// Sends the core's `tracing` records (registry retries, a local schema used
 /// unchecked) to stderr, so they never mix with the data on stdout.
 fn init_logging() {
+    let directives = std::env::var(LOG_VARIABLE)
+        .ok()
+        .filter(|directives| !directives.trim().is_empty())
+        .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_string());
     let filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::WARN.into())
-        .with_env_var("EVENTBUS_LOG")
-        .from_env_lossy();
+        .parse_lossy(directives);
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -49,7 +49,7 @@ pub fn read_message(format: InputFormat, text: &[u8]) -> Result<Vec<u8>, String>
     }
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+pub fn to_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(bytes.len() * 2);
     for byte in bytes {

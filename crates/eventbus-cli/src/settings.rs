@@ -1,13 +1,16 @@
-//! Where the schema registry is: the `--registry*` flags, each falling back
-//! to the same environment variable the core library and Confluent's
-//! clients read. Basic-auth credentials come from the environment only, so
-//! they never show in `ps` or shell history.
+//! Where the schema registry and the brokers are: the `--registry*` flags,
+//! each falling back to the same environment variable the core library and
+//! Confluent's clients read, and the broker settings the core reads from the
+//! environment, with `--bootstrap-servers` and `--security-protocol` on top.
+//! Basic-auth credentials come from the environment only, so they never show
+//! in `ps` or shell history.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::Args;
-use eventbus::RegistryClient;
 use eventbus::config::{BasicAuth, RegistryConfig};
+use eventbus::{Config, ConfigBuilder, RegistryClient};
 
 use crate::failure::Failure;
 
@@ -59,6 +62,53 @@ impl RegistryArgs {
         }
         Ok(Some(config))
     }
+}
+
+#[derive(Args, Debug)]
+pub struct BrokerArgs {
+    /// Broker list, comma-separated host:port pairs [default: EB_BOOTSTRAP_SERVERS, or KAFKA_HOST]
+    #[arg(long, value_name = "HOST:PORT,...")]
+    pub bootstrap_servers: Option<String>,
+
+    /// SASL_SSL (the Event Bus, with AWS IAM) or PLAINTEXT (a local broker) [default:
+    /// EB_SECURITY_PROTOCOL, or SASL_SSL]
+    #[arg(long, value_name = "PROTOCOL")]
+    pub security_protocol: Option<String>,
+}
+
+impl BrokerArgs {
+    /// The core's configuration read from the environment exactly as the
+    /// library reads it, with the broker flags and the registry flags laid
+    /// over it, so the two never disagree about where the registry is.
+    pub fn config(&self, registry: &RegistryArgs) -> Result<Config, Failure> {
+        let mut builder = ConfigBuilder::from_lookup(|name| std::env::var(name).ok());
+        if let Some(servers) = non_blank(&self.bootstrap_servers) {
+            builder = builder.bootstrap_servers(servers);
+        }
+        if let Some(protocol) = non_blank(&self.security_protocol) {
+            builder = builder.security_protocol(protocol);
+        }
+        if let Some(url) = non_blank(&registry.url) {
+            builder = builder.schema_registry_url(url);
+        }
+        if let Some(prefix) = non_blank(&registry.registry_path_prefix) {
+            builder = builder.schema_registry_path_prefix(prefix);
+        }
+        if let Some(path) = &registry.registry_ca_location {
+            builder = builder.schema_registry_ca_location(path);
+        }
+        Ok(builder.build()?)
+    }
+}
+
+/// Parses a number of seconds such as `30` or `0.5` for the time-limit flags.
+pub fn parse_seconds(text: &str) -> Result<Duration, String> {
+    let seconds: f64 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of seconds"))?;
+    Duration::try_from_secs_f64(seconds)
+        .map_err(|_| format!("{text:?} is not a number of seconds from 0 up"))
 }
 
 /// An environment variable set to an empty string counts as unset, as in the core.

@@ -3,106 +3,16 @@
 //! so these tests check the CLI's plumbing, not the Avro encoding again.
 //! The registry is an in-process HTTP stand-in on loopback.
 
-use std::path::{Path, PathBuf};
-use std::process::Output;
-use std::sync::{Arc, Mutex};
+mod support;
 
-use assert_cmd::Command;
 use base64::Engine;
 use eventbus::{CompiledSchema, Serializer};
 use serde_json::Value;
 
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn example(path: &str) -> String {
-    std::fs::read_to_string(repo_root().join("examples").join(path)).unwrap()
-}
-
-fn example_json(path: &str) -> Value {
-    serde_json::from_str(&example(path)).unwrap()
-}
-
-/// The binary in the repository root, blind to any registry or log settings
-/// of the environment the tests run in.
-fn eventbus() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_eventbus"));
-    command.current_dir(repo_root());
-    for variable in [
-        "SCHEMA_REGISTRY_URL",
-        "SCHEMA_REGISTRY_PATH_PREFIX",
-        "SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO",
-        "SCHEMA_REGISTRY_CA_LOCATION",
-        "EVENTBUS_LOG",
-    ] {
-        command.env_remove(variable);
-    }
-    command
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).unwrap()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn assert_no_panic(output: &Output) {
-    let stderr = stderr(output);
-    assert!(!stderr.contains("panicked"), "{stderr}");
-    assert!(!stderr.contains("RUST_BACKTRACE"), "{stderr}");
-}
-
-/// Answers `GET {path}` with the body routed to it, and 404 otherwise;
-/// remembers every path asked for.
-struct RegistryStandIn {
-    url: String,
-    requests: Arc<Mutex<Vec<String>>>,
-}
-
-impl RegistryStandIn {
-    fn start(routes: Vec<(String, Value)>) -> Self {
-        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-        let address = server.server_addr().to_ip().unwrap();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let seen = requests.clone();
-        std::thread::spawn(move || {
-            for request in server.incoming_requests() {
-                let path = request.url().to_string();
-                seen.lock().unwrap().push(path.clone());
-                let response = match routes.iter().find(|(route, _)| *route == path) {
-                    Some((_, body)) => tiny_http::Response::from_string(body.to_string()),
-                    None => tiny_http::Response::from_string(
-                        r#"{"error_code":40403,"message":"Schema not found"}"#,
-                    )
-                    .with_status_code(404),
-                };
-                let _ = request.respond(response);
-            }
-        });
-        RegistryStandIn {
-            url: format!("http://{address}"),
-            requests,
-        }
-    }
-
-    fn requests(&self) -> Vec<String> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-fn schema_route(schema_id: u32, schema_file: &str) -> (String, Value) {
-    (
-        format!("/schemas/ids/{schema_id}"),
-        serde_json::json!({ "schema": example(schema_file) }),
-    )
-}
+use support::{
+    RegistryStandIn, assert_no_panic, eventbus, example, example_json, hex, schema_route, stderr,
+    stdout,
+};
 
 #[test]
 fn encode_user_record_gives_the_core_serializer_bytes() {
