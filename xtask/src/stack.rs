@@ -15,7 +15,7 @@
 //! target/stack/
 //!   kafka-<version>/libs/            the broker's classpath (kept across runs)
 //!   apicurio-registry-<version>/     the unpacked registry (kept across runs)
-//!   kafka/config/, kafka/data/       generated config; data wiped on each start
+//!   kafka/config/, kafka/data/       generated config; data wiped when the registry starts too
 //!   logs/kafka.log, logs/registry.log, logs/kafka-storage.log
 //!   kafka.pid, registry.pid, stack.lock
 //! ```
@@ -59,6 +59,8 @@ commands:
                            (exits non-zero unless both answer)
   env                      print shell exports; use as: eval \"$(cargo xtask stack env)\"
   register SUBJECT FILE    register an Avro schema file under SUBJECT, print its id
+  broker kill              SIGKILL the broker, as a crash would (for fault tests);
+                           `up` starts it again with its data kept
 
 ports (defaults in brackets):
   EVENTBUS_STACK_KAFKA_PORT [19092]  EVENTBUS_STACK_CONTROLLER_PORT [19093]
@@ -88,6 +90,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 Ok(())
             }
             _ => Err(format!("register needs SUBJECT and FILE\n\n{USAGE}")),
+        },
+        Some("broker") => match args.get(1).map(String::as_str) {
+            Some("kill") => kill_broker(),
+            _ => Err(format!("broker takes: kill\n\n{USAGE}")),
         },
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
@@ -326,7 +332,12 @@ pub fn ensure_up() -> Result<StackEnv, String> {
     }
     if let Some(java) = &kafka_java {
         kafka.forget_stale_pid_file()?;
-        kafka::start(&kafka, &home, &ports, java)?;
+        let storage = if registry_java.is_some() {
+            kafka::Storage::Fresh
+        } else {
+            kafka::Storage::Keep
+        };
+        kafka::start(&kafka, &home, &ports, java, storage)?;
     }
 
     // One already running is awaited too: it may be half-way through its
@@ -370,6 +381,16 @@ pub fn down() -> Result<(), String> {
             Some(pid) => println!("{name} stopped (pid {pid})"),
             None => println!("{name} was not running"),
         }
+    }
+    Ok(())
+}
+
+fn kill_broker() -> Result<(), String> {
+    let home = StackHome::new();
+    let _lock = home.lock()?;
+    match Daemon::new(&home, "kafka").kill()? {
+        Some(pid) => println!("kafka killed (pid {pid})"),
+        None => println!("kafka was not running"),
     }
     Ok(())
 }

@@ -13,9 +13,20 @@ pub fn repo_root() -> PathBuf {
 
 /// Runs a command in the repository root, failing with its name if it fails.
 pub fn run_step(description: &str, program: &str, args: &[&str]) -> Result<(), String> {
+    run_step_with_env(description, program, args, &[])
+}
+
+/// Runs a command in the repository root with extra environment variables.
+pub fn run_step_with_env(
+    description: &str,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<(), String> {
     println!("==> {description}: {program} {}", args.join(" "));
     let status = Command::new(program)
         .args(args)
+        .envs(env.iter().copied())
         .current_dir(repo_root())
         .status()
         .map_err(|err| format!("cannot run {program}: {err}"))?;
@@ -66,5 +77,36 @@ pub fn run(_args: &[String]) -> Result<(), String> {
         ],
     )?;
     run_step("tests", "cargo", &["test", "--workspace"])?;
-    Ok(())
+    stack_tests()
+}
+
+/// The end-to-end tests against the local stack, which a plain `cargo test`
+/// leaves ignored. In CI the stack is stopped afterwards; on a developer's
+/// machine it is left running for the next run.
+fn stack_tests() -> Result<(), String> {
+    let stack = crate::stack::ensure_up()?;
+    let xtask =
+        std::env::current_exe().map_err(|err| format!("cannot find the xtask binary: {err}"))?;
+    let xtask = xtask.display().to_string();
+    let mut env: Vec<(&str, &str)> = stack.vars().to_vec();
+    env.push(("EVENTBUS_XTASK", &xtask));
+    let result = run_step_with_env(
+        "end-to-end tests against the local stack",
+        "cargo",
+        &[
+            "test",
+            "--package",
+            "eventbus-stack-tests",
+            "--",
+            "--include-ignored",
+            "--test-threads",
+            "2",
+            "--nocapture",
+        ],
+        &env,
+    );
+    if std::env::var_os("CI").is_some() {
+        crate::stack::down()?;
+    }
+    result
 }

@@ -490,8 +490,8 @@ impl ConfigBuilder {
 fn parse_bootstrap_servers(value: Option<&str>) -> Result<Vec<String>> {
     let value = value.ok_or_else(|| {
         Error::config(
-            "no bootstrap servers; set EB_BOOTSTRAP_SERVERS (the broker list from the Event \
-             Catalog) or call bootstrap_servers",
+            "no bootstrap servers; set EB_BOOTSTRAP_SERVERS (or KAFKA_HOST) to the broker list \
+             from the Event Catalog",
         )
     })?;
     let servers: Vec<String> = value

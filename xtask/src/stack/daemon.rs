@@ -166,6 +166,20 @@ impl Daemon {
 
     /// Stops the daemon if it runs: SIGTERM, then SIGKILL after
     /// [`STOP_TIMEOUT`]. Returns the pid that was stopped, if any.
+    /// Kills the process at once with SIGKILL, as a crash would: no clean
+    /// shutdown. Used by fault tests.
+    pub fn kill(&self) -> Result<Option<u32>, String> {
+        let Some(pid) = self.running_pid() else {
+            return Ok(None);
+        };
+        signal(pid, "KILL")?;
+        if !wait_for_exit(pid, Duration::from_secs(5)) {
+            return Err(format!("{} (pid {pid}) survived SIGKILL", self.name));
+        }
+        self.forget_stale_pid_file()?;
+        Ok(Some(pid))
+    }
+
     pub fn stop(&self) -> Result<Option<u32>, String> {
         let Some(pid) = self.running_pid() else {
             self.forget_stale_pid_file()?;

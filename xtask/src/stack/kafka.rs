@@ -136,14 +136,30 @@ pub fn prerequisites(home: &StackHome) -> Result<Java, String> {
     toolchain::find_java(KAFKA_JAVA_MAJOR, "Kafka")
 }
 
+/// What to do with the broker's data when it starts.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Storage {
+    /// Start empty: the registry is starting afresh too, and messages that
+    /// name schema ids it no longer has would only mislead.
+    Fresh,
+    /// Keep what the broker held, as after a crash: the registry kept running.
+    Keep,
+}
+
 /// Downloads (first run only), configures and starts the broker, without
 /// waiting for it to answer.
-pub fn start(daemon: &Daemon, home: &StackHome, ports: &Ports, java: &Java) -> Result<(), String> {
+pub fn start(
+    daemon: &Daemon,
+    home: &StackHome,
+    ports: &Ports,
+    java: &Java,
+    storage: Storage,
+) -> Result<(), String> {
     let files = KafkaFiles::new(home);
     ensure_installed(home, &files)?;
     write_config(&files, ports)?;
     let cluster_id = cluster_id(java, &files)?;
-    format_fresh_storage(java, &files, &cluster_id, home)?;
+    format_storage(java, &files, &cluster_id, home, storage)?;
 
     println!(
         "==> kafka {KAFKA_VERSION}: starting on 127.0.0.1:{} (log: {})",
@@ -274,14 +290,18 @@ fn cluster_id(java: &Java, files: &KafkaFiles) -> Result<String, String> {
     }
 }
 
-/// Wipes the broker's data and formats it as a one-voter KRaft quorum.
-fn format_fresh_storage(
+/// Formats the broker's data as a one-voter KRaft quorum, wiping it first
+/// when asked; formatting data that is already formatted changes nothing.
+fn format_storage(
     java: &Java,
     files: &KafkaFiles,
     cluster_id: &str,
     home: &StackHome,
+    storage: Storage,
 ) -> Result<(), String> {
-    remove_dir_if_present(&files.data_dir)?;
+    if storage == Storage::Fresh {
+        remove_dir_if_present(&files.data_dir)?;
+    }
 
     let output = Command::new(&java.path)
         .args(TOOL_JVM_OPTIONS)

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use super::datum::{Datum, DatumKind, TimeUnit};
 use super::logical;
 use super::path::RecordError;
-use super::plan::{Node, NodeId, Plan, Record};
+use super::plan::{Field, Node, NodeId, Plan, Record};
 
 /// How deep records, arrays and maps may nest before we refuse the value.
 /// Recursive schemas allow unbounded depth; host values may even be cyclic.
@@ -263,6 +263,79 @@ impl Plan {
             ));
         }
         let depth = deeper(depth)?;
+        let mark = out.len();
+        match self.write_fields_in_order(record, datum, out, depth) {
+            Some(result) => result,
+            None => {
+                out.truncate(mark);
+                self.write_fields_by_name(record, datum, out, depth)
+            }
+        }
+    }
+
+    /// The fast path for the common case of an object whose keys come in the
+    /// schema's field order: one pass over its entries, comparing each key
+    /// with the next field's name, with no hashing. Fields left out of the
+    /// object take their defaults. Returns `None`, having written an
+    /// unspecified prefix, as soon as the keys are not in schema order.
+    fn write_fields_in_order<D: Datum>(
+        &self,
+        record: &Record,
+        datum: &D,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Option<Result<(), RecordError>> {
+        let mut next = 0;
+        let mut in_order = true;
+        let walked = datum.for_each_entry(|key, value| {
+            loop {
+                let Some(field) = record.fields.get(next) else {
+                    // A key past the last field: unknown, or a repeat.
+                    in_order = false;
+                    return Err(RecordError::new(String::new()));
+                };
+                next += 1;
+                if *field.name == *key {
+                    return self
+                        .write(field.node, &value, out, depth)
+                        .map_err(|err| err.in_field(&field.name));
+                }
+                // The object skips this field: fine if it has a default
+                // and really is absent, rather than merely out of order.
+                match &field.default {
+                    Some(default) if datum.field(&field.name).is_none() => {
+                        out.extend_from_slice(default);
+                    }
+                    _ => {
+                        in_order = false;
+                        return Err(RecordError::new(String::new()));
+                    }
+                }
+            }
+        });
+        if !in_order {
+            return None;
+        }
+        if let Err(err) = walked {
+            return Some(Err(err));
+        }
+        for field in &record.fields[next..] {
+            match &field.default {
+                Some(default) => out.extend_from_slice(default),
+                None => return Some(Err(self.missing_field(field))),
+            }
+        }
+        Some(Ok(()))
+    }
+
+    /// The general path: each field looked up by name, in schema order.
+    fn write_fields_by_name<D: Datum>(
+        &self,
+        record: &Record,
+        datum: &D,
+        out: &mut Vec<u8>,
+        depth: usize,
+    ) -> Result<(), RecordError> {
         let mut present = 0;
         for field in record.fields.iter() {
             match datum.field(&field.name) {
@@ -273,13 +346,7 @@ impl Plan {
                 }
                 None => match &field.default {
                     Some(default) => out.extend_from_slice(default),
-                    None => {
-                        return Err(RecordError::new(format!(
-                            "missing field of type {} with no default; add it to the record",
-                            self.describe(field.node)
-                        ))
-                        .in_field(&field.name));
-                    }
+                    None => return Err(self.missing_field(field)),
                 },
             }
         }
@@ -288,6 +355,14 @@ impl Plan {
             return Err(self.unknown_field(record, datum));
         }
         Ok(())
+    }
+
+    fn missing_field(&self, field: &Field) -> RecordError {
+        RecordError::new(format!(
+            "missing field of type {} with no default; add it to the record",
+            self.describe(field.node)
+        ))
+        .in_field(&field.name)
     }
 
     fn unknown_field<D: Datum>(&self, record: &Record, datum: &D) -> RecordError {

@@ -7,49 +7,174 @@
 //! - `local-timestamp-*`: `YYYY-MM-DDTHH:MM:SS` with an optional fraction, no zone
 //! - `decimal`: plain decimal text, rendered with exactly `scale` fraction digits
 //! - `uuid`: the canonical 8-4-4-4-12 hexadecimal form
-
-use time::format_description::well_known::Rfc3339;
-use time::macros::format_description;
-use time::{Date, OffsetDateTime, PrimitiveDateTime, Time, UtcOffset};
+//!
+//! The parsers are written out by hand rather than taken from a date-time
+//! library: they sit on the encoder's hot path, and they are checked against
+//! one in the tests.
 
 use super::datum::TimeUnit;
 
-const UNIX_EPOCH_JULIAN_DAY: i32 = 2_440_588;
-const NANOS_PER_DAY: i64 = 86_400_000_000_000;
+const NANOS_PER_SECOND: i64 = 1_000_000_000;
+const NANOS_PER_DAY: i64 = 86_400 * NANOS_PER_SECOND;
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
+/// `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let month = i64::from(month);
+    let day_of_year =
+        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
+/// The date of a day number (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let mp = (5 * day_of_year + 2) / 153;
+    let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        4 | 6 | 9 | 11 => 30,
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
+/// Reads fixed-width ASCII text field by field.
+struct Cursor<'a> {
+    text: &'a [u8],
+    at: usize,
+}
+
+impl Cursor<'_> {
+    fn new(text: &str) -> Cursor<'_> {
+        Cursor {
+            text: text.as_bytes(),
+            at: 0,
+        }
+    }
+
+    /// Exactly `count` decimal digits.
+    fn digits(&mut self, count: usize) -> Option<u32> {
+        let field = self.text.get(self.at..self.at + count)?;
+        let mut value = 0u32;
+        for &b in field {
+            if !b.is_ascii_digit() {
+                return None;
+            }
+            value = value * 10 + u32::from(b - b'0');
+        }
+        self.at += count;
+        Some(value)
+    }
+
+    fn byte(&mut self, allowed: &[u8]) -> Option<u8> {
+        let b = *self.text.get(self.at).filter(|b| allowed.contains(b))?;
+        self.at += 1;
+        Some(b)
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.at).copied()
+    }
+
+    fn done(&self) -> bool {
+        self.at == self.text.len()
+    }
+
+    /// `YYYY-MM-DD`, as days since 1970-01-01.
+    fn date(&mut self) -> Option<i64> {
+        let year = i64::from(self.digits(4)?);
+        self.byte(b"-")?;
+        let month = self.digits(2).filter(|m| (1..=12).contains(m))?;
+        self.byte(b"-")?;
+        let day = self
+            .digits(2)
+            .filter(|&d| d >= 1 && d <= days_in_month(year, month))?;
+        Some(days_from_civil(year, month, day))
+    }
+
+    /// `HH:MM:SS` with an optional fraction of one to nine digits, as
+    /// nanoseconds since midnight.
+    fn time_of_day(&mut self) -> Option<i64> {
+        let hour = self.digits(2).filter(|h| *h < 24)?;
+        self.byte(b":")?;
+        let minute = self.digits(2).filter(|m| *m < 60)?;
+        self.byte(b":")?;
+        let second = self.digits(2).filter(|s| *s < 60)?;
+        let mut nanos = 0i64;
+        if self.byte(b".").is_some() {
+            let mut scale = NANOS_PER_SECOND;
+            while let Some(b) = self.peek().filter(u8::is_ascii_digit) {
+                if scale == 1 {
+                    return None;
+                }
+                scale /= 10;
+                nanos += i64::from(b - b'0') * scale;
+                self.at += 1;
+            }
+            if scale == NANOS_PER_SECOND {
+                return None;
+            }
+        }
+        let seconds = (i64::from(hour) * 60 + i64::from(minute)) * 60 + i64::from(second);
+        Some(seconds * NANOS_PER_SECOND + nanos)
+    }
+
+    /// `Z` or `+HH:MM` / `-HH:MM`, as seconds east of UTC.
+    fn offset(&mut self) -> Option<i64> {
+        match self.byte(b"Zz+-")? {
+            b'Z' | b'z' => Some(0),
+            sign => {
+                let hours = self.digits(2).filter(|h| *h < 24)?;
+                self.byte(b":")?;
+                let minutes = self.digits(2).filter(|m| *m < 60)?;
+                let seconds = i64::from(hours * 60 + minutes) * 60;
+                Some(if sign == b'-' { -seconds } else { seconds })
+            }
+        }
+    }
+}
 
 /// Parses `YYYY-MM-DD` into days since 1970-01-01.
 pub fn parse_date(text: &str) -> Result<i32, String> {
-    let date = Date::parse(text, format_description!("[year]-[month]-[day]"))
-        .map_err(|_| "expected a date as YYYY-MM-DD".to_string())?;
-    Ok(date.to_julian_day() - UNIX_EPOCH_JULIAN_DAY)
+    let mut cursor = Cursor::new(text);
+    cursor
+        .date()
+        .filter(|_| cursor.done())
+        .and_then(|days| i32::try_from(days).ok())
+        .ok_or_else(|| "expected a date as YYYY-MM-DD".to_string())
 }
 
 pub fn format_date(days: i32) -> Result<String, String> {
-    let date = days
-        .checked_add(UNIX_EPOCH_JULIAN_DAY)
-        .and_then(|julian| Date::from_julian_day(julian).ok())
-        .ok_or_else(|| format!("date {days} days from 1970-01-01 is out of range"))?;
-    Ok(format!(
-        "{:04}-{:02}-{:02}",
-        date.year(),
-        u8::from(date.month()),
-        date.day()
-    ))
+    let (year, month, day) = civil_from_days(i64::from(days));
+    if !(0..=9999).contains(&year) {
+        return Err(format!("date {days} days from 1970-01-01 is out of range"));
+    }
+    Ok(format!("{year:04}-{month:02}-{day:02}"))
 }
 
 /// Parses `HH:MM:SS[.fraction]` into nanoseconds since midnight.
 pub fn parse_time(text: &str) -> Result<i64, String> {
-    let time = parse_time_of_day(text).ok_or("expected a time of day as HH:MM:SS.fff")?;
-    let (h, m, s, nanos) = time.as_hms_nano();
-    Ok(((i64::from(h) * 60 + i64::from(m)) * 60 + i64::from(s)) * 1_000_000_000 + i64::from(nanos))
-}
-
-fn parse_time_of_day(text: &str) -> Option<Time> {
-    Time::parse(
-        text,
-        format_description!("[hour]:[minute]:[second][optional [.[subsecond]]]"),
-    )
-    .ok()
+    let mut cursor = Cursor::new(text);
+    cursor
+        .time_of_day()
+        .filter(|_| cursor.done())
+        .ok_or_else(|| "expected a time of day as HH:MM:SS.fff".to_string())
 }
 
 pub fn format_time(value: i64, unit: TimeUnit) -> Result<String, String> {
@@ -57,57 +182,69 @@ pub fn format_time(value: i64, unit: TimeUnit) -> Result<String, String> {
         .checked_mul(unit.nanos())
         .filter(|n| (0..NANOS_PER_DAY).contains(n))
         .ok_or_else(|| format!("time of day {value} is outside one day"))?;
-    let secs = nanos / 1_000_000_000;
-    let fraction = nanos % 1_000_000_000 / unit.nanos();
-    Ok(format!(
+    Ok(format_time_of_day(nanos, unit))
+}
+
+fn format_time_of_day(nanos: i64, unit: TimeUnit) -> String {
+    let secs = nanos / NANOS_PER_SECOND;
+    let fraction = nanos % NANOS_PER_SECOND / unit.nanos();
+    format!(
         "{:02}:{:02}:{:02}.{:0width$}",
         secs / 3600,
         secs / 60 % 60,
         secs % 60,
         fraction,
         width = fraction_digits(unit)
-    ))
+    )
 }
 
 /// Parses an RFC 3339 date-time with a zone into nanoseconds since the epoch.
 pub fn parse_timestamp(text: &str) -> Result<i128, String> {
-    OffsetDateTime::parse(text, &Rfc3339)
-        .map(OffsetDateTime::unix_timestamp_nanos)
-        .map_err(|_| {
-            "expected an RFC 3339 timestamp with a zone, such as 2024-05-01T09:30:00Z".to_string()
-        })
+    let mut cursor = Cursor::new(text);
+    let parsed = (|| {
+        let days = cursor.date()?;
+        cursor.byte(b"Tt")?;
+        let nanos = cursor.time_of_day()?;
+        let offset = cursor.offset()?;
+        cursor.done().then_some(())?;
+        Some(
+            i128::from(days) * i128::from(NANOS_PER_DAY) + i128::from(nanos)
+                - i128::from(offset) * i128::from(NANOS_PER_SECOND),
+        )
+    })();
+    parsed.ok_or_else(|| {
+        "expected an RFC 3339 timestamp with a zone, such as 2024-05-01T09:30:00Z".to_string()
+    })
 }
 
 /// Parses a zone-less `YYYY-MM-DDTHH:MM:SS[.fraction]` into nanoseconds since
 /// 1970-01-01T00:00:00 on the same wall clock.
 pub fn parse_local_timestamp(text: &str) -> Result<i128, String> {
-    PrimitiveDateTime::parse(
-        text,
-        format_description!(
-            "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
-        ),
-    )
-    .map(|dt| dt.assume_utc().unix_timestamp_nanos())
-    .map_err(|_| "expected a date-time without a zone, such as 2024-05-01T09:30:00.000".to_string())
+    let mut cursor = Cursor::new(text);
+    let parsed = (|| {
+        let days = cursor.date()?;
+        cursor.byte(b"Tt")?;
+        let nanos = cursor.time_of_day()?;
+        cursor.done().then_some(())?;
+        Some(i128::from(days) * i128::from(NANOS_PER_DAY) + i128::from(nanos))
+    })();
+    parsed.ok_or_else(|| {
+        "expected a date-time without a zone, such as 2024-05-01T09:30:00.000".to_string()
+    })
 }
 
 pub fn format_timestamp(value: i64, unit: TimeUnit, with_zone: bool) -> Result<String, String> {
     let nanos = i128::from(value) * i128::from(unit.nanos());
-    let dt = OffsetDateTime::from_unix_timestamp_nanos(nanos)
-        .map_err(|_| format!("timestamp {value} is out of range"))?
-        .to_offset(UtcOffset::UTC);
-    let fraction = i64::from(dt.nanosecond()) / unit.nanos();
+    let days = nanos.div_euclid(i128::from(NANOS_PER_DAY));
+    let time_of_day = nanos.rem_euclid(i128::from(NANOS_PER_DAY)) as i64;
+    let (year, month, day) = civil_from_days(days as i64);
+    if !(0..=9999).contains(&year) {
+        return Err(format!("timestamp {value} is out of range"));
+    }
     Ok(format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:0width$}{}",
-        dt.year(),
-        u8::from(dt.month()),
-        dt.day(),
-        dt.hour(),
-        dt.minute(),
-        dt.second(),
-        fraction,
+        "{year:04}-{month:02}-{day:02}T{}{}",
+        format_time_of_day(time_of_day, unit),
         if with_zone { "Z" } else { "" },
-        width = fraction_digits(unit)
     ))
 }
 
@@ -121,14 +258,20 @@ fn fraction_digits(unit: TimeUnit) -> usize {
 
 /// Converts nanoseconds to `unit`, refusing to drop a non-zero remainder.
 pub fn nanos_to_unit_exact(nanos: i128, unit: TimeUnit) -> Result<i64, String> {
-    let per = i128::from(unit.nanos());
-    if nanos % per != 0 {
+    let per = unit.nanos();
+    // Every instant between 1678 and 2262 fits in i64 nanoseconds, whose
+    // arithmetic is far cheaper than i128's.
+    let (remainder, quotient) = match i64::try_from(nanos) {
+        Ok(nanos) => (i128::from(nanos % per), i128::from(nanos / per)),
+        Err(_) => (nanos % i128::from(per), nanos / i128::from(per)),
+    };
+    if remainder != 0 {
         return Err(format!(
             "more precision than {} holds; round the value first",
             unit_name(unit)
         ));
     }
-    i64::try_from(nanos / per).map_err(|_| "timestamp out of range".to_string())
+    i64::try_from(quotient).map_err(|_| "timestamp out of range".to_string())
 }
 
 /// Converts nanoseconds to `unit`, rounding toward the past. Used for host
@@ -175,48 +318,45 @@ pub fn parse_decimal(text: &str, precision: usize, scale: u32) -> Result<i128, S
         return Err(bad());
     }
 
-    // Digits of the number with the decimal point moved `exponent` places.
-    let digits: Vec<u8> = whole
-        .bytes()
-        .chain(fraction.bytes())
-        .map(|b| b - b'0')
-        .collect();
+    // The digits of the number with the point moved `exponent` places; those
+    // past the scale may only be zeros, and are dropped.
+    let digits = || whole.bytes().chain(fraction.bytes()).map(|b| b - b'0');
+    let digit_count = whole.len() + fraction.len();
     let fraction_len = fraction.len() as i64 - i64::from(exponent);
     let shift = i64::from(scale) - fraction_len;
-
-    let mut kept = digits.as_slice();
-    if shift < 0 {
-        // More fraction digits than the scale: only zeros may be dropped.
-        let drop = usize::try_from(-shift)
+    let kept = if shift < 0 {
+        let dropped = usize::try_from(-shift)
             .unwrap_or(usize::MAX)
-            .min(digits.len());
-        let (head, tail) = digits.split_at(digits.len() - drop);
-        if tail.iter().any(|&d| d != 0) {
+            .min(digit_count);
+        if digits().skip(digit_count - dropped).any(|d| d != 0) {
             return Err(format!(
                 "{} has more fractional digits than the schema's scale of {scale}",
                 shorten(text)
             ));
         }
-        kept = head;
-    }
-    let significant: Vec<u8> = kept.iter().copied().skip_while(|&d| d == 0).collect();
-    let total_digits = significant.len() + usize::try_from(shift.max(0)).unwrap_or(usize::MAX);
-    if !significant.is_empty() && total_digits > precision {
+        digit_count - dropped
+    } else {
+        digit_count
+    };
+    let leading_zeros = digits().take(kept).take_while(|&d| d == 0).count();
+    let significant = kept - leading_zeros;
+    let padding = usize::try_from(shift.max(0)).unwrap_or(usize::MAX);
+    if significant > 0 && significant.saturating_add(padding) > precision {
         return Err(format!(
-            "{} needs {total_digits} digits at scale {scale}, more than the schema's precision of {precision}",
-            shorten(text)
+            "{} needs {} digits at scale {scale}, more than the schema's precision of {precision}",
+            shorten(text),
+            significant.saturating_add(padding)
         ));
     }
 
     let mut unscaled: i128 = 0;
-    for &d in &significant {
+    for d in digits().take(kept).skip(leading_zeros) {
         unscaled = unscaled * 10 + i128::from(d);
     }
-    for _ in 0..shift.max(0) {
-        if unscaled == 0 {
-            break;
+    if unscaled != 0 {
+        for _ in 0..padding {
+            unscaled *= 10;
         }
-        unscaled *= 10;
     }
     Ok(if negative { -unscaled } else { unscaled })
 }
@@ -234,7 +374,7 @@ pub fn format_decimal(unscaled: i128, scale: u32) -> String {
 }
 
 /// Big-endian two's complement of `unscaled` in the fewest bytes.
-pub fn decimal_bytes(unscaled: i128) -> Vec<u8> {
+pub fn decimal_bytes(unscaled: i128) -> DecimalBytes {
     let bytes = unscaled.to_be_bytes();
     let fill = if unscaled < 0 { 0xff } else { 0x00 };
     let mut start = 0;
@@ -242,7 +382,21 @@ pub fn decimal_bytes(unscaled: i128) -> Vec<u8> {
     while start < 15 && bytes[start] == fill && (bytes[start + 1] & 0x80) == (fill & 0x80) {
         start += 1;
     }
-    bytes[start..].to_vec()
+    DecimalBytes { bytes, start }
+}
+
+/// The bytes of a decimal, kept on the stack.
+pub struct DecimalBytes {
+    bytes: [u8; 16],
+    start: usize,
+}
+
+impl std::ops::Deref for DecimalBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.bytes[self.start..]
+    }
 }
 
 /// Big-endian two's complement of `unscaled` sign-extended to `size` bytes.
@@ -283,23 +437,30 @@ pub fn decimal_from_bytes(bytes: &[u8]) -> Result<i128, String> {
 pub fn parse_uuid(text: &str) -> Result<[u8; 16], String> {
     let bad = || "expected a UUID as 8-4-4-4-12 hexadecimal digits".to_string();
     let raw = text.as_bytes();
-    if raw.len() != 36 {
+    if raw.len() != 36 || [8, 13, 18, 23].iter().any(|&i| raw[i] != b'-') {
         return Err(bad());
     }
+    // The offsets of the 32 hexadecimal digits, two per byte.
+    const DIGITS: [usize; 32] = [
+        0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28,
+        29, 30, 31, 32, 33, 34, 35,
+    ];
     let mut out = [0u8; 16];
-    let mut nibbles = 0;
-    for (i, &c) in raw.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return Err(bad());
-            }
-            continue;
-        }
-        let v = (c as char).to_digit(16).ok_or_else(bad)? as u8;
-        out[nibbles / 2] |= if nibbles % 2 == 0 { v << 4 } else { v };
-        nibbles += 1;
+    for (byte, pair) in out.iter_mut().zip(DIGITS.chunks_exact(2)) {
+        let high = hex_value(raw[pair[0]]).ok_or_else(bad)?;
+        let low = hex_value(raw[pair[1]]).ok_or_else(bad)?;
+        *byte = high << 4 | low;
     }
     Ok(out)
+}
+
+fn hex_value(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
 }
 
 pub fn format_uuid(bytes: &[u8; 16]) -> String {

@@ -81,11 +81,11 @@ fn decimals_scale_and_check_precision() {
 
 #[test]
 fn decimal_bytes_are_minimal_twos_complement() {
-    assert_eq!(decimal_bytes(0), vec![0x00]);
-    assert_eq!(decimal_bytes(127), vec![0x7f]);
-    assert_eq!(decimal_bytes(128), vec![0x00, 0x80]);
-    assert_eq!(decimal_bytes(-1), vec![0xff]);
-    assert_eq!(decimal_bytes(-129), vec![0xff, 0x7f]);
+    assert_eq!(*decimal_bytes(0), [0x00]);
+    assert_eq!(*decimal_bytes(127), [0x7f]);
+    assert_eq!(*decimal_bytes(128), [0x00, 0x80]);
+    assert_eq!(*decimal_bytes(-1), [0xff]);
+    assert_eq!(*decimal_bytes(-129), [0xff, 0x7f]);
     assert_eq!(decimal_fixed(-2, 4).unwrap(), vec![0xff, 0xff, 0xff, 0xfe]);
     assert!(decimal_fixed(70_000, 2).is_err());
     for v in [0, 1, -1, 255, -256, i128::MAX, i128::MIN] {
@@ -100,4 +100,78 @@ fn uuids_are_canonical() {
     assert_eq!(format_uuid(&bytes), text);
     assert!(parse_uuid("123e4567e89b12d3a456426614174000").is_err());
     assert!(parse_uuid("123e4567-e89b-12d3-a456-42661417400g").is_err());
+}
+
+mod against_the_time_crate {
+    //! The hand-written parsers and formatters agree with the `time` crate
+    //! on generated inputs, valid and invalid.
+
+    use super::*;
+    use proptest::prelude::*;
+    use time::format_description::well_known::Rfc3339;
+    use time::macros::format_description;
+    use time::{Date, OffsetDateTime, PrimitiveDateTime};
+
+    fn text_date() -> impl Strategy<Value = String> {
+        (0u32..10000, 0u32..14, 0u32..33).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+    }
+
+    fn text_time() -> impl Strategy<Value = String> {
+        (
+            0u32..25,
+            0u32..61,
+            0u32..60,
+            proptest::option::of("[0-9]{1,9}"),
+        )
+            .prop_map(|(h, m, s, fraction)| match fraction {
+                Some(f) => format!("{h:02}:{m:02}:{s:02}.{f}"),
+                None => format!("{h:02}:{m:02}:{s:02}"),
+            })
+    }
+
+    fn text_offset() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Z".to_string()),
+            (prop_oneof![Just('+'), Just('-')], 0u32..24, 0u32..60)
+                .prop_map(|(sign, h, m)| format!("{sign}{h:02}:{m:02}")),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        #[test]
+        fn dates_parse_alike(text in text_date()) {
+            let theirs = Date::parse(&text, format_description!("[year]-[month]-[day]"))
+                .map(|d| d.to_julian_day() - 2_440_588);
+            prop_assert_eq!(parse_date(&text).ok(), theirs.ok());
+        }
+
+        #[test]
+        fn timestamps_parse_alike(date in text_date(), time in text_time(), offset in text_offset()) {
+            let text = format!("{date}T{time}{offset}");
+            let theirs = OffsetDateTime::parse(&text, &Rfc3339).map(|t| t.unix_timestamp_nanos());
+            prop_assert_eq!(parse_timestamp(&text).ok(), theirs.ok(), "{}", text);
+        }
+
+        #[test]
+        fn local_timestamps_parse_alike(date in text_date(), time in text_time()) {
+            let text = format!("{date}T{time}");
+            let theirs = PrimitiveDateTime::parse(&text, format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second][optional [.[subsecond]]]"
+            ))
+            .map(|t| t.assume_utc().unix_timestamp_nanos());
+            prop_assert_eq!(parse_local_timestamp(&text).ok(), theirs.ok(), "{}", text);
+        }
+
+        #[test]
+        fn timestamps_format_alike(micros in -62_135_596_800_000_000i64..253_402_300_799_000_000) {
+            let ours = format_timestamp(micros, TimeUnit::Micros, true).unwrap();
+            let theirs = OffsetDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000).unwrap();
+            let parsed = OffsetDateTime::parse(&ours, &Rfc3339).unwrap();
+            prop_assert_eq!(parsed, theirs);
+            let days = micros.div_euclid(86_400_000_000) as i32;
+            prop_assert_eq!(format_date(days).unwrap(), ours[..10].to_string());
+        }
+    }
 }

@@ -370,3 +370,33 @@ fn unsupported_schemas_are_refused_with_a_reason() {
     let err = Serializer::from_schema_text(1, "{\"type\": \"recrod\"}").unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidSchema);
 }
+
+#[test]
+fn key_order_does_not_change_the_bytes() {
+    let schema = record(json!([
+        {"name": "a", "type": "int"},
+        {"name": "b", "type": "string", "default": "x"},
+        {"name": "c", "type": "int"},
+    ]));
+    let in_order = datum(schema.clone(), json!({"a": 1, "b": "y", "c": 2}));
+    let reversed: Value = serde_json::from_str(r#"{"c": 2, "b": "y", "a": 1}"#).unwrap();
+    assert_eq!(datum(schema.clone(), reversed), in_order);
+    // A defaulted field left out in the middle, and at the end.
+    let skipped = datum(schema.clone(), json!({"a": 1, "c": 2}));
+    assert_eq!(
+        skipped,
+        datum(schema.clone(), json!({"a": 1, "b": "x", "c": 2}))
+    );
+    let tail =
+        record(json!([{"name": "a", "type": "int"}, {"name": "z", "type": "int", "default": 9}]));
+    assert_eq!(datum(tail, json!({"a": 1})), [2, 18]);
+    // Out of order and missing a required field.
+    let unordered: Value = serde_json::from_str(r#"{"c": 2, "b": "y"}"#).unwrap();
+    let (path, problem) = invalid(schema.clone(), unordered);
+    assert_eq!(path, "a");
+    assert!(problem.starts_with("missing field"), "{problem}");
+    // An unknown key between known ones.
+    let (path, problem) = invalid(schema, json!({"a": 1, "extra": true, "c": 2}));
+    assert_eq!(path, "extra");
+    assert!(problem.starts_with("unknown field"), "{problem}");
+}

@@ -10,12 +10,13 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{DeliveryResult, ProducerContext};
 
-use super::delivery::{DeliveryReport, DeliverySlot};
+use super::delivery::{DeliverySlot, SlotPool, Written};
 use crate::error::Error;
 
 pub(crate) struct EventBusContext {
     /// Messages handed to librdkafka whose report has not arrived.
     pub(crate) in_flight: Arc<AtomicUsize>,
+    pub(crate) slots: Arc<SlotPool>,
 }
 
 impl ClientContext for EventBusContext {
@@ -46,8 +47,7 @@ impl ProducerContext for EventBusContext {
     fn delivery(&self, result: &DeliveryResult<'_>, slot: Arc<DeliverySlot>) {
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
         let outcome = match result {
-            Ok(message) => Ok(DeliveryReport {
-                topic: message.topic().to_string(),
+            Ok(message) => Ok(Written {
                 partition: message.partition(),
                 offset: message.offset(),
                 timestamp: message.timestamp().to_millis(),
@@ -63,6 +63,7 @@ impl ProducerContext for EventBusContext {
             }
         };
         slot.complete(outcome);
+        self.slots.give_back(slot);
     }
 }
 

@@ -24,20 +24,46 @@ pub struct DeliveryReport {
     pub timestamp: Option<i64>,
 }
 
-type Callback = Box<dyn FnOnce(Result<DeliveryReport>) + Send>;
+/// Called with the outcome on the polling thread; it owns the topic name.
+type Callback = Box<dyn FnOnce(Result<Written>) + Send>;
+
+/// Where the brokers wrote a message; the topic is kept by the slot, so
+/// that a report costs no allocation until someone reads it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Written {
+    pub partition: i32,
+    pub offset: i64,
+    pub timestamp: Option<i64>,
+}
 
 #[derive(Default)]
 struct State {
-    outcome: Option<Result<DeliveryReport>>,
+    outcome: Option<Result<Written>>,
     waker: Option<Waker>,
     callback: Option<Callback>,
+    /// Threads blocked in `wait`. Waking a condition variable costs a
+    /// system call even when nobody waits, and most handles are never
+    /// waited on, so it is only woken when this is non-zero.
+    waiters: usize,
 }
 
-/// Shared between a handle and the delivery report that completes it.
+/// Shared between a handle and the delivery report that completes it. It
+/// holds no topic: the delivery report runs on librdkafka's polling thread,
+/// and touching a reference count shared with the producing thread there
+/// costs more, per message, than anything else the report does.
 #[derive(Default)]
 pub(crate) struct DeliverySlot {
     state: Mutex<State>,
     done: Condvar,
+}
+
+fn report(topic: &str, outcome: &Result<Written>) -> Result<DeliveryReport> {
+    outcome.clone().map(|written| DeliveryReport {
+        topic: topic.to_string(),
+        partition: written.partition,
+        offset: written.offset,
+        timestamp: written.timestamp,
+    })
 }
 
 impl DeliverySlot {
@@ -45,12 +71,18 @@ impl DeliverySlot {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Makes a finished slot ready for another message.
+    fn reset(&self) {
+        *self.lock() = State::default();
+    }
+
     /// Records the outcome and wakes whoever waits. Called exactly once per
     /// message, from the delivery report (or from a failed enqueue).
-    pub(crate) fn complete(&self, outcome: Result<DeliveryReport>) {
+    pub(crate) fn complete(&self, outcome: Result<Written>) {
         let mut state = self.lock();
         let waker = state.waker.take();
         let callback = state.callback.take();
+        let waiters = state.waiters;
         match callback {
             Some(callback) => {
                 state.outcome = Some(outcome.clone());
@@ -62,9 +94,41 @@ impl DeliverySlot {
                 drop(state);
             }
         }
-        self.done.notify_all();
+        if waiters > 0 {
+            self.done.notify_all();
+        }
         if let Some(waker) = waker {
             waker.wake();
+        }
+    }
+}
+
+/// Finished slots kept for reuse. Slots are made on the producing thread
+/// and released on librdkafka's polling thread; freeing memory allocated by
+/// another thread is slow enough in common allocators to cost a producer a
+/// third of its throughput, so a slot whose handle is gone is recycled.
+pub(crate) struct SlotPool {
+    free: crossbeam_queue::ArrayQueue<Arc<DeliverySlot>>,
+}
+
+impl SlotPool {
+    pub(crate) fn new(capacity: usize) -> Self {
+        SlotPool {
+            free: crossbeam_queue::ArrayQueue::new(capacity.max(1)),
+        }
+    }
+
+    pub(crate) fn take(&self) -> Arc<DeliverySlot> {
+        self.free.pop().unwrap_or_default()
+    }
+
+    /// Takes back the delivery report's reference to a completed slot. If
+    /// no handle holds it any more, nobody can see it again: it is reset and
+    /// kept, unless the pool is full.
+    pub(crate) fn give_back(&self, slot: Arc<DeliverySlot>) {
+        if Arc::strong_count(&slot) == 1 {
+            slot.reset();
+            let _ = self.free.push(slot);
         }
     }
 }
@@ -72,20 +136,22 @@ impl DeliverySlot {
 /// The pending outcome of one produced message.
 #[must_use = "a delivery handle reports whether the message was written; wait for it or flush"]
 pub struct DeliveryHandle {
+    topic: Arc<str>,
     slot: Arc<DeliverySlot>,
 }
 
 impl std::fmt::Debug for DeliveryHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DeliveryHandle")
+            .field("topic", &self.topic)
             .field("outcome", &self.slot.lock().outcome)
             .finish()
     }
 }
 
 impl DeliveryHandle {
-    pub(crate) fn new(slot: Arc<DeliverySlot>) -> Self {
-        DeliveryHandle { slot }
+    pub(crate) fn new(topic: Arc<str>, slot: Arc<DeliverySlot>) -> Self {
+        DeliveryHandle { topic, slot }
     }
 
     /// Blocks until the message is delivered or fails, or `timeout` passes
@@ -96,23 +162,30 @@ impl DeliveryHandle {
         let mut state = self.slot.lock();
         loop {
             if let Some(outcome) = &state.outcome {
-                return outcome.clone();
+                return report(&self.topic, outcome);
             }
-            state = match deadline {
+            let left = match deadline {
+                None => None,
+                Some(deadline) => {
+                    let left = deadline.saturating_duration_since(Instant::now());
+                    if left.is_zero() {
+                        return Err(Error::Timeout(format!(
+                            "no delivery report within {:.1} s; the message is still queued \
+                             and will be reported later, or call flush",
+                            timeout.unwrap_or_default().as_secs_f64()
+                        )));
+                    }
+                    Some(left)
+                }
+            };
+            state.waiters += 1;
+            state = match left {
                 None => self
                     .slot
                     .done
                     .wait(state)
                     .unwrap_or_else(PoisonError::into_inner),
-                Some(deadline) => {
-                    let left = deadline.saturating_duration_since(Instant::now());
-                    if left.is_zero() {
-                        return Err(Error::Timeout(format!(
-                            "no delivery report within {:?}; the message is still queued and \
-                             will be reported later, or call flush",
-                            timeout.unwrap_or_default()
-                        )));
-                    }
+                Some(left) => {
                     self.slot
                         .done
                         .wait_timeout(state, left)
@@ -120,12 +193,14 @@ impl DeliveryHandle {
                         .0
                 }
             };
+            state.waiters -= 1;
         }
     }
 
     /// The outcome if it is known already.
     pub fn try_result(&self) -> Option<Result<DeliveryReport>> {
-        self.slot.lock().outcome.clone()
+        let state = self.slot.lock();
+        state.outcome.as_ref().map(|o| report(&self.topic, o))
     }
 
     /// Calls `callback` with the outcome: at once if it is known, otherwise
@@ -133,12 +208,16 @@ impl DeliveryHandle {
     /// callback must not block.
     pub fn on_complete(self, callback: impl FnOnce(Result<DeliveryReport>) + Send + 'static) {
         let mut state = self.slot.lock();
-        match state.outcome.clone() {
+        match &state.outcome {
             Some(outcome) => {
+                let report = report(&self.topic, outcome);
                 drop(state);
-                callback(outcome);
+                callback(report);
             }
-            None => state.callback = Some(Box::new(callback)),
+            None => {
+                let topic = self.topic.clone();
+                state.callback = Some(Box::new(move |outcome| callback(report(&topic, &outcome))));
+            }
         }
     }
 }
@@ -149,7 +228,7 @@ impl Future for DeliveryHandle {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let mut state = self.slot.lock();
         match &state.outcome {
-            Some(outcome) => Poll::Ready(outcome.clone()),
+            Some(outcome) => Poll::Ready(report(&self.topic, outcome)),
             None => {
                 state.waker = Some(cx.waker().clone());
                 Poll::Pending
@@ -163,6 +242,14 @@ mod tests {
     use super::*;
     use std::sync::mpsc;
 
+    fn written() -> Written {
+        Written {
+            partition: 0,
+            offset: 7,
+            timestamp: None,
+        }
+    }
+
     fn report() -> DeliveryReport {
         DeliveryReport {
             topic: "t".into(),
@@ -172,32 +259,63 @@ mod tests {
         }
     }
 
+    fn slot() -> Arc<DeliverySlot> {
+        Arc::new(DeliverySlot::default())
+    }
+
+    fn handle(slot: &Arc<DeliverySlot>) -> DeliveryHandle {
+        DeliveryHandle::new("t".into(), slot.clone())
+    }
+
     #[test]
     fn wait_returns_the_outcome_from_another_thread() {
-        let slot = Arc::new(DeliverySlot::default());
-        let handle = DeliveryHandle::new(slot.clone());
-        std::thread::spawn(move || slot.complete(Ok(report())));
+        let slot = slot();
+        let handle = handle(&slot);
+        std::thread::spawn(move || slot.complete(Ok(written())));
         assert_eq!(handle.wait(Some(Duration::from_secs(5))).unwrap(), report());
     }
 
     #[test]
     fn wait_times_out_without_losing_the_later_outcome() {
-        let slot = Arc::new(DeliverySlot::default());
-        let handle = DeliveryHandle::new(slot.clone());
+        let slot = slot();
+        let handle = handle(&slot);
         let err = handle.wait(Some(Duration::from_millis(20))).unwrap_err();
         assert_eq!(err.kind().as_str(), "timeout");
-        slot.complete(Ok(report()));
+        slot.complete(Ok(written()));
         assert_eq!(handle.try_result(), Some(Ok(report())));
     }
 
     #[test]
     fn callback_runs_once_whether_registered_before_or_after() {
         let (sender, received) = mpsc::channel();
-        let slot = Arc::new(DeliverySlot::default());
+        let slot = slot();
         let before = sender.clone();
-        DeliveryHandle::new(slot.clone()).on_complete(move |r| before.send(r).unwrap());
-        slot.complete(Ok(report()));
-        DeliveryHandle::new(slot).on_complete(move |r| sender.send(r).unwrap());
+        handle(&slot).on_complete(move |r| before.send(r).unwrap());
+        slot.complete(Ok(written()));
+        handle(&slot).on_complete(move |r| sender.send(r).unwrap());
         assert_eq!(received.iter().take(2).count(), 2);
+    }
+
+    #[test]
+    fn only_slots_without_a_handle_are_recycled_and_they_come_back_empty() {
+        let pool = SlotPool::new(4);
+        let kept = pool.take();
+        let held = handle(&kept);
+        kept.complete(Ok(written()));
+        pool.give_back(kept);
+        assert_eq!(
+            pool.free.len(),
+            0,
+            "a slot with a live handle is not reused"
+        );
+        assert_eq!(held.try_result(), Some(Ok(report())));
+
+        let released = pool.take();
+        drop(handle(&released));
+        released.complete(Ok(written()));
+        pool.give_back(released);
+        assert_eq!(pool.free.len(), 1);
+        let reused = pool.take();
+        assert_eq!(handle(&reused).try_result(), None);
     }
 }

@@ -27,8 +27,8 @@ use rdkafka::producer::{BaseRecord, Producer as _, PurgeConfig, ThreadedProducer
 use rdkafka::util::Timeout;
 
 use self::context::{EventBusContext, delivery_error};
-use self::delivery::DeliverySlot;
 pub use self::delivery::{DeliveryHandle, DeliveryReport};
+use self::delivery::{DeliverySlot, SlotPool};
 use crate::avro::Datum;
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -42,6 +42,9 @@ pub const DEFAULT_QUEUE_MAX_BYTES: u64 = 64 * 1024 * 1024;
 
 /// How long one message may wait for acknowledgement, retries included.
 pub const DEFAULT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Delivery slots kept for reuse; beyond this many, finished slots are freed.
+const SLOT_POOL_CAPACITY: usize = 4096;
 
 /// How long `produce` waits for room when the local queue is full.
 pub const DEFAULT_ENQUEUE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -101,6 +104,8 @@ impl TopicBinding {
 
 /// The serializers of one bound topic.
 struct TopicSerializers {
+    /// The topic's name, shared with each message's delivery slot.
+    name: Arc<str>,
     value: Serializer,
     key: Option<Serializer>,
 }
@@ -154,6 +159,30 @@ impl ProducerBuilder {
         self
     }
 
+    /// The librdkafka configuration the producer will be created with: the
+    /// producer defaults (`acks=all`, a bounded queue and message timeout),
+    /// then the configuration's properties (the Event Bus rules, then the
+    /// caller's extra properties, which may override the defaults).
+    pub fn librdkafka_config(&self) -> rdkafka::ClientConfig {
+        let mut client_config = rdkafka::ClientConfig::new();
+        client_config
+            .set("client.id", concat!("eventbus/", env!("CARGO_PKG_VERSION")))
+            .set("acks", "all")
+            .set("linger.ms", "5")
+            .set(
+                "message.timeout.ms",
+                self.message_timeout.as_millis().to_string(),
+            )
+            .set(
+                "queue.buffering.max.kbytes",
+                (self.queue_max_bytes / 1024).max(1).to_string(),
+            );
+        for (key, value) in self.config.librdkafka_properties() {
+            client_config.set(key, value);
+        }
+        client_config
+    }
+
     /// Resolves every bound schema, then creates the librdkafka producer.
     pub fn build(self) -> Result<Producer> {
         if self.topics.is_empty() {
@@ -161,7 +190,7 @@ impl ProducerBuilder {
                 "bind at least one topic to its schemas before building a producer",
             ));
         }
-        let registry = match (self.registry, self.config.registry()) {
+        let registry = match (self.registry.clone(), self.config.registry()) {
             (Some(registry), _) => Some(registry),
             (None, Some(settings)) => Some(RegistryClient::new(settings)?),
             (None, None) => None,
@@ -192,7 +221,14 @@ impl ProducerBuilder {
                 "topic bound"
             );
             if topics
-                .insert(binding.topic.clone(), TopicSerializers { value, key })
+                .insert(
+                    binding.topic.clone(),
+                    TopicSerializers {
+                        name: binding.topic.as_str().into(),
+                        value,
+                        key,
+                    },
+                )
                 .is_some()
             {
                 return Err(Error::config(format!(
@@ -202,27 +238,12 @@ impl ProducerBuilder {
             }
         }
 
-        let mut client_config = rdkafka::ClientConfig::new();
-        client_config
-            .set("client.id", concat!("eventbus/", env!("CARGO_PKG_VERSION")))
-            .set("acks", "all")
-            .set("linger.ms", "5")
-            .set(
-                "message.timeout.ms",
-                self.message_timeout.as_millis().to_string(),
-            )
-            .set(
-                "queue.buffering.max.kbytes",
-                (self.queue_max_bytes / 1024).max(1).to_string(),
-            );
-        // The configuration's own properties come last: the Event Bus rules,
-        // then the caller's extra properties, which may override the above.
-        for (key, value) in self.config.librdkafka_properties() {
-            client_config.set(key, value);
-        }
+        let client_config = self.librdkafka_config();
         let in_flight = Arc::new(AtomicUsize::new(0));
+        let slots = Arc::new(SlotPool::new(SLOT_POOL_CAPACITY));
         let context = EventBusContext {
             in_flight: in_flight.clone(),
+            slots: slots.clone(),
         };
         let kafka: ThreadedProducer<EventBusContext> =
             client_config
@@ -237,6 +258,7 @@ impl ProducerBuilder {
         Ok(Producer {
             kafka,
             topics,
+            slots,
             in_flight,
             closed: AtomicBool::new(false),
             enqueue_timeout: self.enqueue_timeout,
@@ -254,6 +276,7 @@ thread_local! {
 pub struct Producer {
     kafka: ThreadedProducer<EventBusContext>,
     topics: HashMap<String, TopicSerializers>,
+    slots: Arc<SlotPool>,
     in_flight: Arc<AtomicUsize>,
     closed: AtomicBool,
     enqueue_timeout: Duration,
@@ -358,7 +381,7 @@ impl Producer {
             }
         };
 
-        let slot = Arc::new(DeliverySlot::default());
+        let slot = self.slots.take();
         let mut record = BaseRecord::with_opaque_to(topic, slot.clone()).payload(&value_buffer[..]);
         if has_key {
             record = record.key(&key_buffer[..]);
@@ -374,13 +397,15 @@ impl Producer {
             record = record.headers(owned);
         }
         self.send(record)?;
-        Ok(DeliveryHandle::new(slot))
+        Ok(DeliveryHandle::new(serializers.name.clone(), slot))
     }
 
     /// Queues a record, waiting up to the enqueue timeout while the local
     /// queue is full.
     fn send(&self, mut record: BaseRecord<'_, [u8], [u8], Arc<DeliverySlot>>) -> Result<()> {
-        let deadline = Instant::now() + self.enqueue_timeout;
+        // Read the clock only once the queue is full: it costs more than
+        // the rest of a send.
+        let mut deadline = None;
         // Counted before the send so that a report arriving at once cannot
         // take the count below zero.
         self.in_flight.fetch_add(1, Ordering::AcqRel);
@@ -388,7 +413,9 @@ impl Producer {
             match self.kafka.send(record) {
                 Ok(()) => return Ok(()),
                 Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), returned))
-                    if Instant::now() < deadline =>
+                    if Instant::now()
+                        < *deadline
+                            .get_or_insert_with(|| Instant::now() + self.enqueue_timeout) =>
                 {
                     record = returned;
                     // The polling thread frees room as reports arrive.
@@ -398,9 +425,8 @@ impl Producer {
                     self.in_flight.fetch_sub(1, Ordering::AcqRel);
                     if let KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull) = error {
                         return Err(Error::QueueFull(format!(
-                            "no room for {:?} after waiting {:?} with {} messages queued",
-                            self.enqueue_timeout,
-                            self.enqueue_timeout,
+                            "no room after waiting {:.1} s with {} messages queued",
+                            self.enqueue_timeout.as_secs_f64(),
                             self.in_flight()
                         )));
                     }
@@ -441,8 +467,9 @@ impl Producer {
         match self.kafka.flush(Timeout::After(timeout)) {
             Ok(()) => Ok(()),
             Err(_) => Err(Error::Timeout(format!(
-                "{} messages still undelivered after {timeout:?}",
-                self.in_flight()
+                "{} messages still undelivered after {:.1} s",
+                self.in_flight(),
+                timeout.as_secs_f64()
             ))),
         }
     }
@@ -452,18 +479,21 @@ impl Producer {
     /// through its handle, and the error says how many.
     pub fn close(&self, timeout: Duration) -> Result<()> {
         self.closed.store(true, Ordering::Release);
-        if self.flush(timeout).is_ok() {
+        let _ = self.kafka.flush(Timeout::After(timeout));
+        // Reports may still have been arriving when the flush gave up.
+        let abandoned = self.in_flight();
+        if abandoned == 0 {
             tracing::info!("producer closed");
             return Ok(());
         }
-        let abandoned = self.in_flight();
         self.kafka.purge(PurgeConfig::default().queue().inflight());
         // Purged messages get their reports on the next poll.
         let _ = self.kafka.flush(Timeout::After(Duration::from_secs(1)));
         tracing::error!(abandoned, "producer closed with undelivered messages");
         Err(Error::Timeout(format!(
-            "close gave up after {timeout:?}; {abandoned} messages were not delivered and are \
-             reported failed"
+            "close gave up after {:.1} s; {abandoned} messages were not delivered and are \
+             reported failed through their delivery handles",
+            timeout.as_secs_f64()
         )))
     }
 
