@@ -3,6 +3,7 @@
 //! Every task is a plain function over `std::process::Command`, so a
 //! newcomer can read exactly what CI runs.
 
+mod demo;
 mod stack;
 mod test;
 
@@ -12,14 +13,16 @@ const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  test    formatting, clippy (warnings denied) and every test
-  stack   local Kafka and schema registry: up, down, status, env, register
+  demo    start the local stack, produce the example events, read them back
+  test    formatting, clippy (warnings denied) and every test, end-to-end included
+  stack   local Kafka and schema registry: up, down, status, env, register, broker kill
 ";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("test") => test::run(&args[1..]),
+        Some("demo") => demo::run(&args[1..]),
         Some("stack") => stack::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");

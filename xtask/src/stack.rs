@@ -84,9 +84,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
         }
         Some("register") => match &args[1..] {
             [subject, schema_file] => {
-                let ports = Ports::from_env()?;
-                let id = registry::register_schema(&ports, subject, Path::new(schema_file))?;
-                println!("{id}");
+                println!("{}", register(subject, Path::new(schema_file))?);
                 Ok(())
             }
             _ => Err(format!("register needs SUBJECT and FILE\n\n{USAGE}")),
@@ -383,6 +381,12 @@ pub fn down() -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Registers an Avro schema file under `subject` in the running registry and
+/// returns its id (test and demo set-up only).
+pub fn register(subject: &str, schema_file: &Path) -> Result<u64, String> {
+    registry::register_schema(&Ports::from_env()?, subject, schema_file)
 }
 
 fn kill_broker() -> Result<(), String> {

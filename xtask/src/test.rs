@@ -105,6 +105,11 @@ fn stack_tests() -> Result<(), String> {
         ],
         &env,
     );
+    // The README's first command, run the way a newcomer runs it.
+    let result = result.and_then(|()| {
+        println!("==> the demo: cargo xtask demo");
+        crate::demo::run(&[])
+    });
     if std::env::var_os("CI").is_some() {
         crate::stack::down()?;
     }
