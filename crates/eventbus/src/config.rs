@@ -71,6 +71,8 @@ pub struct AwsConfig {
     pub role_session_name: Option<String>,
     /// The region whose STS endpoint assumes the role; defaults to `region`.
     pub sts_region: Option<String>,
+    /// The external id the role's trust policy may require.
+    pub role_external_id: Option<String>,
 }
 
 /// Credentials for a registry behind HTTP basic authentication.
@@ -173,6 +175,7 @@ pub struct Config {
     security_protocol: SecurityProtocol,
     aws: AwsConfig,
     registry: Option<RegistryConfig>,
+    ssl_ca_location: Option<PathBuf>,
     enable_idempotence: bool,
     kafka_properties: BTreeMap<String, String>,
 }
@@ -208,6 +211,12 @@ impl Config {
         self.enable_idempotence
     }
 
+    /// A PEM file of CA certificates to trust for the brokers instead of the
+    /// system store.
+    pub fn ssl_ca_location(&self) -> Option<&std::path::Path> {
+        self.ssl_ca_location.as_deref()
+    }
+
     /// The extra librdkafka properties the caller set, as validated.
     pub fn kafka_properties(&self) -> &BTreeMap<String, String> {
         &self.kafka_properties
@@ -227,7 +236,22 @@ impl Config {
             ),
         ];
         if self.security_protocol == SecurityProtocol::SaslSsl {
-            properties.push(("sasl.mechanisms".to_string(), "OAUTHBEARER".to_string()));
+            properties.extend(
+                [
+                    ("sasl.mechanisms", "OAUTHBEARER"),
+                    // There is no way to turn these off: a private CA is
+                    // trusted through ssl_ca_location instead.
+                    ("enable.ssl.certificate.verification", "true"),
+                    ("ssl.endpoint.identification.algorithm", "https"),
+                    // MSK throttles connection storms: back off at least 1 s.
+                    ("reconnect.backoff.ms", "1000"),
+                    ("reconnect.backoff.max.ms", "10000"),
+                ]
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+            );
+            if let Some(ca) = &self.ssl_ca_location {
+                properties.push(("ssl.ca.location".to_string(), ca.display().to_string()));
+            }
         }
         properties
     }
@@ -268,6 +292,8 @@ pub struct ConfigBuilder {
     role_arn: Option<String>,
     role_session_name: Option<String>,
     sts_region: Option<String>,
+    role_external_id: Option<String>,
+    ssl_ca_location: Option<PathBuf>,
     registry_url: Option<String>,
     registry_path_prefix: Option<String>,
     registry_basic_auth: Option<String>,
@@ -302,6 +328,8 @@ impl ConfigBuilder {
     /// | role to assume | `AWS_ROLE` (`AWS_ROLE_ARN`) |
     /// | role session name | `AWS_ROLE_SESSION_NAME` |
     /// | STS region | `AWS_STS_REGION` |
+    /// | role external id | `AWS_ROLE_EXTERNAL_ID` |
+    /// | broker CA file | `EB_SSL_CA_LOCATION` |
     /// | registry URL(s) | `SCHEMA_REGISTRY_URL` |
     /// | registry path prefix | `SCHEMA_REGISTRY_PATH_PREFIX` |
     /// | registry basic auth | `SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO` (`user:password`) |
@@ -320,6 +348,8 @@ impl ConfigBuilder {
             role_arn: get(&["AWS_ROLE", "AWS_ROLE_ARN"]),
             role_session_name: get(&["AWS_ROLE_SESSION_NAME"]),
             sts_region: get(&["AWS_STS_REGION"]),
+            role_external_id: get(&["AWS_ROLE_EXTERNAL_ID"]),
+            ssl_ca_location: get(&["EB_SSL_CA_LOCATION"]).map(PathBuf::from),
             registry_url: get(&["SCHEMA_REGISTRY_URL"]),
             registry_path_prefix: get(&["SCHEMA_REGISTRY_PATH_PREFIX"]),
             registry_basic_auth: get(&["SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"]),
@@ -359,6 +389,18 @@ impl ConfigBuilder {
 
     pub fn sts_region(mut self, region: impl Into<String>) -> Self {
         self.sts_region = Some(region.into());
+        self
+    }
+
+    pub fn role_external_id(mut self, external_id: impl Into<String>) -> Self {
+        self.role_external_id = Some(external_id.into());
+        self
+    }
+
+    /// Trusts the CA certificates in this PEM file for the brokers, instead
+    /// of the system trust store (hostnames are still verified).
+    pub fn ssl_ca_location(mut self, path: impl Into<PathBuf>) -> Self {
+        self.ssl_ca_location = Some(path.into());
         self
     }
 
@@ -455,8 +497,10 @@ impl ConfigBuilder {
                 role_arn: self.role_arn,
                 role_session_name: self.role_session_name,
                 sts_region: self.sts_region,
+                role_external_id: self.role_external_id,
             },
             registry,
+            ssl_ca_location: self.ssl_ca_location,
             enable_idempotence,
             kafka_properties,
         })

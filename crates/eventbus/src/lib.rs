@@ -20,7 +20,10 @@
 
 pub mod avro;
 pub mod config;
+#[cfg(feature = "kafka")]
+mod connection;
 pub mod error;
+pub mod iam;
 #[cfg(feature = "kafka")]
 pub mod producer;
 #[cfg(feature = "kafka")]

@@ -6,11 +6,15 @@
 use std::time::Duration;
 
 use rdkafka::ClientContext;
+use rdkafka::client::OAuthToken;
+use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
 use rdkafka::message::{Headers, Message};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use crate::config::Config;
+use crate::connection::Connection;
 use crate::error::{Error, Result};
 
 /// Where a reader starts in each partition.
@@ -32,9 +36,28 @@ pub struct ReadMessage {
     pub headers: Vec<(String, Vec<u8>)>,
 }
 
-struct ReaderContext;
+struct ReaderContext {
+    connection: Connection,
+}
 
-impl ClientContext for ReaderContext {}
+impl ClientContext for ReaderContext {
+    const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
+
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        self.connection.log(level, facility, message);
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        self.connection.error(error, reason);
+    }
+
+    fn generate_oauth_token(
+        &self,
+        _config: Option<&str>,
+    ) -> std::result::Result<OAuthToken, Box<dyn std::error::Error>> {
+        self.connection.oauth_token()
+    }
+}
 
 impl ConsumerContext for ReaderContext {}
 
@@ -55,13 +78,24 @@ impl TopicReader {
             .set("group.id", "eventbus-reader")
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false");
+        let context = ReaderContext {
+            connection: Connection::new(config, None)?,
+        };
         let consumer: BaseConsumer<ReaderContext> = client_config
-            .create_with_context(ReaderContext)
+            .create_with_context(context)
             .map_err(|err| Error::config(format!("librdkafka refused the settings: {err}")))?;
 
         let metadata = consumer
             .fetch_metadata(Some(topic), timeout)
-            .map_err(|err| Error::Timeout(format!("no metadata for topic {topic:?}: {err}")))?;
+            .map_err(|err| {
+                consumer
+                    .context()
+                    .connection
+                    .auth_failure()
+                    .unwrap_or_else(|| {
+                        Error::Timeout(format!("no metadata for topic {topic:?}: {err}"))
+                    })
+            })?;
         let partitions: Vec<i32> = metadata
             .topics()
             .iter()

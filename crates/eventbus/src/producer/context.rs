@@ -5,39 +5,39 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rdkafka::ClientContext;
+use rdkafka::client::OAuthToken;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{DeliveryResult, ProducerContext};
 
 use super::delivery::{DeliverySlot, SlotPool, Written};
+use crate::connection::Connection;
 use crate::error::Error;
 
 pub(crate) struct EventBusContext {
+    pub(crate) connection: Connection,
     /// Messages handed to librdkafka whose report has not arrived.
     pub(crate) in_flight: Arc<AtomicUsize>,
     pub(crate) slots: Arc<SlotPool>,
 }
 
 impl ClientContext for EventBusContext {
+    const ENABLE_REFRESH_OAUTH_TOKEN: bool = true;
+
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
-        match level {
-            RDKafkaLogLevel::Emerg
-            | RDKafkaLogLevel::Alert
-            | RDKafkaLogLevel::Critical
-            | RDKafkaLogLevel::Error => {
-                tracing::error!(target: "librdkafka", facility, "{message}")
-            }
-            RDKafkaLogLevel::Warning => tracing::warn!(target: "librdkafka", facility, "{message}"),
-            RDKafkaLogLevel::Notice | RDKafkaLogLevel::Info => {
-                tracing::info!(target: "librdkafka", facility, "{message}")
-            }
-            RDKafkaLogLevel::Debug => tracing::debug!(target: "librdkafka", facility, "{message}"),
-        }
+        self.connection.log(level, facility, message);
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
-        tracing::warn!(target: "librdkafka", %error, "{reason}");
+        self.connection.error(error, reason);
+    }
+
+    fn generate_oauth_token(
+        &self,
+        _config: Option<&str>,
+    ) -> std::result::Result<OAuthToken, Box<dyn std::error::Error>> {
+        self.connection.oauth_token()
     }
 }
 
@@ -47,11 +47,14 @@ impl ProducerContext for EventBusContext {
     fn delivery(&self, result: &DeliveryResult<'_>, slot: Arc<DeliverySlot>) {
         self.in_flight.fetch_sub(1, Ordering::AcqRel);
         let outcome = match result {
-            Ok(message) => Ok(Written {
-                partition: message.partition(),
-                offset: message.offset(),
-                timestamp: message.timestamp().to_millis(),
-            }),
+            Ok(message) => {
+                self.connection.authenticated();
+                Ok(Written {
+                    partition: message.partition(),
+                    offset: message.offset(),
+                    timestamp: message.timestamp().to_millis(),
+                })
+            }
             Err((error, message)) => {
                 tracing::warn!(
                     topic = message.topic(),
@@ -59,7 +62,12 @@ impl ProducerContext for EventBusContext {
                     %error,
                     "delivery failed"
                 );
-                Err(delivery_error(error))
+                // A message that timed out while the brokers refused our
+                // credentials failed because of them: say so.
+                Err(self
+                    .connection
+                    .auth_failure()
+                    .unwrap_or_else(|| delivery_error(error)))
             }
         };
         slot.complete(outcome);

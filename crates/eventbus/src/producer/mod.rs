@@ -30,8 +30,10 @@ use self::context::{EventBusContext, delivery_error};
 pub use self::delivery::{DeliveryHandle, DeliveryReport};
 use self::delivery::{DeliverySlot, SlotPool};
 use crate::avro::Datum;
-use crate::config::Config;
+use crate::config::{Config, SecurityProtocol};
+use crate::connection::Connection;
 use crate::error::{Error, Result};
+use crate::iam::TokenProvider;
 use crate::registry::RegistryClient;
 use crate::schema::SchemaPin;
 use crate::serializer::Serializer;
@@ -45,6 +47,9 @@ pub const DEFAULT_MESSAGE_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Delivery slots kept for reuse; beyond this many, finished slots are freed.
 const SLOT_POOL_CAPACITY: usize = 4096;
+
+/// How long `build` waits to learn whether the brokers accept our credentials.
+pub const DEFAULT_STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long `produce` waits for room when the local queue is full.
 pub const DEFAULT_ENQUEUE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -115,6 +120,8 @@ pub struct ProducerBuilder {
     config: Config,
     topics: Vec<TopicBinding>,
     registry: Option<RegistryClient>,
+    tokens: Option<Arc<TokenProvider>>,
+    startup_timeout: Duration,
     allow_latest: bool,
     queue_max_bytes: u64,
     message_timeout: Duration,
@@ -132,6 +139,22 @@ impl ProducerBuilder {
     /// one from the configuration.
     pub fn registry(mut self, registry: RegistryClient) -> Self {
         self.registry = Some(registry);
+        self
+    }
+
+    /// Signs MSK IAM tokens with this provider instead of one made from the
+    /// configuration's AWS identity (with `SASL_SSL` only).
+    pub fn token_provider(mut self, tokens: Arc<TokenProvider>) -> Self {
+        self.tokens = Some(tokens);
+        self
+    }
+
+    /// With `SASL_SSL`, how long `build` waits for the brokers to accept our
+    /// credentials (default 10 s). A refusal in that time fails `build` with
+    /// the broker's reason; silence only logs a warning, since brokers that
+    /// are briefly unreachable should not stop an application starting.
+    pub fn startup_timeout(mut self, timeout: Duration) -> Self {
+        self.startup_timeout = timeout;
         self
     }
 
@@ -242,6 +265,7 @@ impl ProducerBuilder {
         let in_flight = Arc::new(AtomicUsize::new(0));
         let slots = Arc::new(SlotPool::new(SLOT_POOL_CAPACITY));
         let context = EventBusContext {
+            connection: Connection::new(&self.config, self.tokens.clone())?,
             in_flight: in_flight.clone(),
             slots: slots.clone(),
         };
@@ -249,6 +273,9 @@ impl ProducerBuilder {
             client_config
                 .create_with_context(context)
                 .map_err(|err| Error::config(format!("librdkafka refused the settings: {err}")))?;
+        if self.config.security_protocol() == SecurityProtocol::SaslSsl {
+            check_authentication(&kafka, self.startup_timeout)?;
+        }
         tracing::info!(
             bootstrap_servers = %self.config.bootstrap_servers().join(","),
             security_protocol = %self.config.security_protocol(),
@@ -264,6 +291,29 @@ impl ProducerBuilder {
             enqueue_timeout: self.enqueue_timeout,
         })
     }
+}
+
+/// Asks the brokers for metadata, which needs a successful authentication,
+/// and turns a refusal into an `auth` error carrying the broker's reason.
+fn check_authentication(
+    kafka: &ThreadedProducer<EventBusContext>,
+    timeout: Duration,
+) -> Result<()> {
+    let answered = kafka.client().fetch_metadata(None, timeout);
+    if let Some(refused) = kafka.context().connection.auth_failure() {
+        return Err(refused);
+    }
+    match answered {
+        Ok(_) => {
+            kafka.context().connection.authenticated();
+            tracing::info!("authenticated with the brokers");
+        }
+        Err(err) => tracing::warn!(
+            error = %err,
+            "no answer from the brokers yet; messages wait in the queue until they answer"
+        ),
+    }
+    Ok(())
 }
 
 thread_local! {
@@ -297,6 +347,8 @@ impl Producer {
             config,
             topics: Vec::new(),
             registry: None,
+            tokens: None,
+            startup_timeout: DEFAULT_STARTUP_TIMEOUT,
             allow_latest: false,
             queue_max_bytes: DEFAULT_QUEUE_MAX_BYTES,
             message_timeout: DEFAULT_MESSAGE_TIMEOUT,
