@@ -22,6 +22,8 @@ pub mod avro;
 pub mod config;
 #[cfg(feature = "kafka")]
 mod connection;
+#[cfg(feature = "kafka")]
+pub mod diagnostics;
 pub mod error;
 pub mod iam;
 #[cfg(feature = "kafka")]

@@ -85,6 +85,9 @@ impl TopicReader {
             .create_with_context(context)
             .map_err(|err| Error::config(format!("librdkafka refused the settings: {err}")))?;
 
+        // Serves librdkafka's first token refresh, which arrives through the
+        // queue that polling drains; metadata cannot be fetched before it.
+        let _ = consumer.poll(Duration::from_millis(100));
         let metadata = consumer
             .fetch_metadata(Some(topic), timeout)
             .map_err(|err| {

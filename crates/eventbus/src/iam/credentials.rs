@@ -51,6 +51,14 @@ enum Source {
     Custom(Arc<dyn ProvideCredentials>),
 }
 
+/// The identity behind a set of credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CallerIdentity {
+    pub account: String,
+    pub arn: String,
+    pub user_id: String,
+}
+
 /// Builds MSK IAM tokens for one region from one source of credentials.
 pub struct TokenProvider {
     region: String,
@@ -227,6 +235,44 @@ impl TokenProvider {
                 ))
             }
         }
+    }
+
+    /// Who the current credentials belong to, as STS `GetCallerIdentity`
+    /// says: the first thing to check when the brokers refuse a token.
+    pub fn caller_identity(&self) -> Result<CallerIdentity> {
+        let credentials = self.credentials((self.clock)())?;
+        let region = self.region.clone();
+        let answer = self.run(async move {
+            let provider = aws_credential_types::Credentials::new(
+                credentials.access_key_id.clone(),
+                credentials.secret_access_key().to_string(),
+                credentials.session_token().map(str::to_owned),
+                credentials.expires_at,
+                "eventbus",
+            );
+            let mut sts = aws_sdk_sts::config::Builder::new()
+                .behavior_version(aws_sdk_sts::config::BehaviorVersion::latest())
+                .region(aws_sdk_sts::config::Region::new(region))
+                .credentials_provider(provider);
+            if let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL_STS") {
+                sts = sts.endpoint_url(endpoint);
+            }
+            aws_sdk_sts::Client::from_conf(sts.build())
+                .get_caller_identity()
+                .send()
+                .await
+        })?;
+        let output = answer.map_err(|err| {
+            Error::Auth(format!(
+                "STS GetCallerIdentity failed: {}",
+                error_chain(&err)
+            ))
+        })?;
+        Ok(CallerIdentity {
+            account: output.account().unwrap_or_default().to_string(),
+            arn: output.arn().unwrap_or_default().to_string(),
+            user_id: output.user_id().unwrap_or_default().to_string(),
+        })
     }
 
     fn run<F>(&self, future: F) -> Result<F::Output>

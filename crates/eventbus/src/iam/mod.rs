@@ -7,7 +7,7 @@ mod sigv4;
 mod token;
 
 #[cfg(feature = "aws")]
-pub use credentials::{Clock, ProvideCredentials, TokenProvider};
+pub use credentials::{CallerIdentity, Clock, ProvideCredentials, TokenProvider};
 
 pub use token::{
     AwsCredentials, MskIamToken, PRINCIPAL, TOKEN_VALIDITY, decode_parameters, describe_time,

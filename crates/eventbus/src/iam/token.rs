@@ -49,6 +49,16 @@ impl AwsCredentials {
     pub fn has_session_token(&self) -> bool {
         self.session_token.is_some()
     }
+
+    /// The secret key. Treat it as a secret: never log it.
+    pub fn secret_access_key(&self) -> &str {
+        &self.secret_access_key
+    }
+
+    /// The session token of temporary credentials. Never log it.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
 }
 
 impl fmt::Debug for AwsCredentials {
