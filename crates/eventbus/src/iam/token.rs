@@ -96,15 +96,13 @@ impl MskIamToken {
     /// Presigns a token for `region` at `now` with `credentials`. Its
     /// lifetime is 900 s, cut short if the credentials expire sooner.
     pub fn build(credentials: &AwsCredentials, region: &str, now: SystemTime) -> Result<Self> {
-        if let Some(expiry) = credentials.expires_at {
-            if expiry <= now {
-                return Err(Error::Auth(format!(
-                    "the AWS credentials for access key {} expired {}; refresh them (or the \
-                     role session) and try again",
-                    credentials.access_key_id,
-                    describe_time(expiry)
-                )));
-            }
+        if let Some(expiry) = credentials.expires_at.filter(|expiry| *expiry <= now) {
+            return Err(Error::Auth(format!(
+                "the AWS credentials for access key {} expired {}; refresh them (or the role \
+                 session) and try again",
+                credentials.access_key_id,
+                describe_time(expiry)
+            )));
         }
         let amz_date = amz_date(now)?;
         let host = format!("kafka.{region}.amazonaws.com");
