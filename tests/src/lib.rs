@@ -210,3 +210,33 @@ fn pipe(from: &TcpStream, to: &TcpStream) {
         let _ = to.shutdown(Shutdown::Write);
     });
 }
+
+/// Settings for the stack's SASL_SSL listener, where tokens are checked the
+/// way MSK checks them. The AWS identity comes from the environment
+/// `cargo xtask test` sets (a static test identity, and the local STS).
+pub fn sasl_config() -> eventbus::ConfigBuilder {
+    eventbus::ConfigBuilder::from_lookup(|name| std::env::var(name).ok())
+        .bootstrap_servers(env("EVENTBUS_STACK_SASL_BOOTSTRAP_SERVERS"))
+        .security_protocol("SASL_SSL")
+}
+
+/// The region the stack's token validator expects.
+pub fn iam_region() -> String {
+    env("AWS_REGION")
+}
+
+/// The static test identity the validator knows.
+pub fn test_identity() -> (String, String) {
+    (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
+}
+
+/// How many authentications the broker has accepted for `access_key_id`,
+/// as its log records them.
+pub fn broker_authentications(access_key_id: &str) -> usize {
+    let log = std::path::Path::new(&env("EVENTBUS_STACK_LOG_DIR")).join("kafka.log");
+    std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|line| line.contains("authenticated") && line.contains(access_key_id))
+        .count()
+}
