@@ -1,14 +1,17 @@
-//! The stack's background `java` processes: starting them detached, keeping
-//! their pids in `target/stack/<name>.pid`, recognising them later, and
-//! stopping them.
+//! The stack's background processes: starting them detached, keeping their
+//! pids in `target/stack/<name>.pid`, recognising them later, and stopping
+//! them.
 //!
 //! A pid file alone proves nothing: after a crash or a reboot its number may
-//! belong to any process. So every process started here carries two marker
-//! arguments, `-Deventbus.stack.service=<name>` and
-//! `-Deventbus.stack.home=<target/stack>`, and a pid is trusted (and
-//! signalled) only while `/proc/<pid>/cmdline` still holds both. That also
-//! keeps two checkouts of the repository from stopping each other's servers,
-//! and lets a server whose pid file was lost be found again by its markers.
+//! belong to any process. So every process started here carries marker
+//! arguments, and a pid is trusted (and signalled) only while
+//! `/proc/<pid>/cmdline` still holds all of them. A `java` server carries
+//! `-Deventbus.stack.service=<name>` and `-Deventbus.stack.home=<target/stack>`;
+//! a program that takes no such options is recognised by the path of its
+//! script inside the stack's home instead (see [`Daemon::with_markers`]).
+//! That also keeps two checkouts of the repository, or two stack homes, from
+//! stopping each other's servers, and lets a server whose pid file was lost be
+//! found again by its markers.
 
 use std::fs::{self, File};
 use std::io::Write;
@@ -31,19 +34,29 @@ pub struct Daemon {
     name: &'static str,
     pid_file: PathBuf,
     log_file: PathBuf,
-    markers: [String; 2],
+    markers: Vec<String>,
 }
 
 impl Daemon {
+    /// A `java` daemon, marked by two system properties (see
+    /// [`Daemon::marker_args`]).
     pub fn new(home: &StackHome, name: &'static str) -> Self {
+        let markers = vec![
+            format!("-Deventbus.stack.service={name}"),
+            format!("-Deventbus.stack.home={}", home.root().display()),
+        ];
+        Daemon::with_markers(home, name, markers)
+    }
+
+    /// A daemon recognised by arguments its command line has anyway, such as
+    /// the absolute path of a script under the stack's home. The markers must
+    /// name this stack's home, or another stack's process could pass for ours.
+    pub fn with_markers(home: &StackHome, name: &'static str, markers: Vec<String>) -> Self {
         Daemon {
             name,
             pid_file: home.root().join(format!("{name}.pid")),
             log_file: home.log_file(name),
-            markers: [
-                format!("-Deventbus.stack.service={name}"),
-                format!("-Deventbus.stack.home={}", home.root().display()),
-            ],
+            markers,
         }
     }
 
@@ -56,7 +69,7 @@ impl Daemon {
     }
 
     /// JVM options that mark a process as this daemon; put them on every
-    /// command given to [`Daemon::spawn`].
+    /// `java` command given to [`Daemon::spawn`].
     pub fn marker_args(&self) -> &[String] {
         &self.markers
     }
@@ -164,8 +177,6 @@ impl Daemon {
         }
     }
 
-    /// Stops the daemon if it runs: SIGTERM, then SIGKILL after
-    /// [`STOP_TIMEOUT`]. Returns the pid that was stopped, if any.
     /// Kills the process at once with SIGKILL, as a crash would: no clean
     /// shutdown. Used by fault tests.
     pub fn kill(&self) -> Result<Option<u32>, String> {
@@ -180,6 +191,8 @@ impl Daemon {
         Ok(Some(pid))
     }
 
+    /// Stops the daemon if it runs: SIGTERM, then SIGKILL after
+    /// [`STOP_TIMEOUT`]. Returns the pid that was stopped, if any.
     pub fn stop(&self) -> Result<Option<u32>, String> {
         let Some(pid) = self.running_pid() else {
             self.forget_stale_pid_file()?;

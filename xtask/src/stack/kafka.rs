@@ -6,6 +6,11 @@
 //! lives on a host these machines cannot reach. Its configuration templates
 //! are in `xtask/stack/kafka/`.
 //!
+//! Clients reach it on two listeners: PLAINTEXT on 127.0.0.1, and SASL_SSL on
+//! `localhost` with OAUTHBEARER and AWS MSK IAM tokens, as on MSK (see
+//! [`super::iam`]). The SASL_SSL listener's certificate, token validator and
+//! credentials file are made here before each start, when missing.
+//!
 //! Every start begins with empty storage. The registry keeps its schemas in
 //! memory and forgets them when it stops, so messages kept from an earlier run
 //! would point at schema ids that no longer exist.
@@ -18,8 +23,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use super::daemon::Daemon;
+use super::iam::{self, ListenerSettings};
 use super::toolchain::{self, Java};
-use super::{Ports, StackHome, create_dir, remove_dir_if_present, write_file};
+use super::{Ports, StackHome, create_dir, remove_dir_if_present, tls, validator, write_file};
 
 /// The one place the broker's version is chosen. Any 4.x release on Maven
 /// Central works the same way here; a change re-downloads on the next `up`.
@@ -65,11 +71,9 @@ struct Listener {
 }
 
 /// The broker's listeners. PLAINTEXT serves clients (and inter-broker traffic,
-/// of which a single node has none); CONTROLLER carries the KRaft quorum.
-///
-/// A SASL_SSL listener for OAUTHBEARER with MSK IAM tokens belongs here, with
-/// its keystore, JAAS entry and token validator in [`listener_settings`],
-/// advertised as `localhost` to match its certificate.
+/// of which a single node has none); SASL_SSL serves clients as MSK does,
+/// advertised as `localhost` to match its certificate; CONTROLLER carries the
+/// KRaft quorum.
 fn kafka_listeners(ports: &Ports) -> Vec<Listener> {
     vec![
         Listener {
@@ -77,6 +81,12 @@ fn kafka_listeners(ports: &Ports) -> Vec<Listener> {
             security_protocol: "PLAINTEXT",
             port: ports.kafka,
             advertised_host: "127.0.0.1",
+        },
+        Listener {
+            name: SASL_LISTENER,
+            security_protocol: "SASL_SSL",
+            port: ports.sasl,
+            advertised_host: "localhost",
         },
         Listener {
             name: "CONTROLLER",
@@ -87,10 +97,13 @@ fn kafka_listeners(ports: &Ports) -> Vec<Listener> {
     ]
 }
 
+/// The SASL_SSL listener's name, which is also its security protocol.
+const SASL_LISTENER: &str = "SASL_SSL";
+
 /// `listener.name.<listener>.*` lines appended to server.properties. The
 /// PLAINTEXT and CONTROLLER listeners need none.
-fn listener_settings(_ports: &Ports) -> Vec<String> {
-    Vec::new()
+fn listener_settings(sasl: &ListenerSettings) -> Vec<String> {
+    sasl.properties(&SASL_LISTENER.to_ascii_lowercase())
 }
 
 /// Paths of the broker's files under `target/stack/`.
@@ -121,19 +134,23 @@ impl KafkaFiles {
         }
     }
 
-    /// The `-cp` value; the JVM expands the `*` itself.
+    /// The broker's jars as a `-cp` value; the JVM expands the `*` itself.
     fn classpath(&self) -> String {
         format!("{}/*", self.libs.display())
     }
 }
 
 /// Checks what starting the broker needs (and, before the first run, what
-/// downloading it needs), and returns the `java` to run it with.
+/// downloading it and making its SASL_SSL files need), and returns the `java`
+/// to run it with.
 pub fn prerequisites(home: &StackHome) -> Result<Java, String> {
     if !KafkaFiles::new(home).libs.is_dir() {
         toolchain::mvn()?;
     }
-    toolchain::find_java(KAFKA_JAVA_MAJOR, "Kafka")
+    let java = toolchain::find_java(KAFKA_JAVA_MAJOR, "Kafka")?;
+    tls::prerequisites(home)?;
+    validator::prerequisites(home, &java)?;
+    Ok(java)
 }
 
 /// What to do with the broker's data when it starts.
@@ -152,18 +169,24 @@ pub fn start(
     daemon: &Daemon,
     home: &StackHome,
     ports: &Ports,
+    sasl: &ListenerSettings,
     java: &Java,
     storage: Storage,
 ) -> Result<(), String> {
     let files = KafkaFiles::new(home);
     ensure_installed(home, &files)?;
-    write_config(&files, ports)?;
+    tls::ensure_created(home)?;
+    validator::ensure_built(home, java, &files.classpath())?;
+    iam::ensure_credentials_file(home)?;
+    write_config(&files, ports, sasl)?;
     let cluster_id = cluster_id(java, &files)?;
     format_storage(java, &files, &cluster_id, home, storage)?;
 
     println!(
-        "==> kafka {KAFKA_VERSION}: starting on 127.0.0.1:{} (log: {})",
+        "==> kafka {KAFKA_VERSION}: starting on 127.0.0.1:{} and SASL_SSL localhost:{} \
+         (log: {})",
         ports.kafka,
+        ports.sasl,
         home.display(daemon.log_file())
     );
     let mut command = Command::new(&java.path);
@@ -172,7 +195,11 @@ pub fn start(
         .arg(log4j_option(&files))
         .args(daemon.marker_args())
         .arg("-cp")
-        .arg(files.classpath())
+        .arg(format!(
+            "{}:{}",
+            files.classpath(),
+            sasl.validator_jar.display()
+        ))
         .arg("kafka.Kafka")
         .arg(&files.server_properties)
         .current_dir(home.root());
@@ -226,7 +253,50 @@ fn ensure_installed(home: &StackHome, files: &KafkaFiles) -> Result<(), String> 
     })
 }
 
-fn write_config(files: &KafkaFiles, ports: &Ports) -> Result<(), String> {
+fn write_config(files: &KafkaFiles, ports: &Ports, sasl: &ListenerSettings) -> Result<(), String> {
+    let server_properties = server_properties(files, ports, sasl)?;
+    create_dir(&files.config_dir)?;
+    write_file(&files.server_properties, &server_properties)?;
+    write_file(&files.log4j2_properties, LOG4J2_PROPERTIES)
+}
+
+/// Why a running broker does not have the configuration that a start would
+/// give it now, if it does not: another `EVENTBUS_STACK_*` setting, or an
+/// older xtask that started it, or a validator changed since.
+pub fn outdated_config(home: &StackHome, ports: &Ports, sasl: &ListenerSettings) -> Option<String> {
+    let files = KafkaFiles::new(home);
+    let running = fs::read_to_string(&files.server_properties).ok()?;
+    if server_properties(&files, ports, sasl).ok()? != running {
+        return Some(format!(
+            "its {} differs from what `up` would write now (another EVENTBUS_STACK_* \
+             setting, or an older xtask)",
+            home.display(&files.server_properties)
+        ));
+    }
+    if !validator::is_current(home) {
+        return Some("the MSK IAM token validator's sources changed since".to_string());
+    }
+    None
+}
+
+/// The `connections.max.reauth.ms` of the SASL_SSL listener in the broker's
+/// configuration on disk, which is the running broker's if one runs.
+pub fn configured_reauth_ms(home: &StackHome) -> Option<u64> {
+    let key = format!(
+        "listener.name.{}.connections.max.reauth.ms=",
+        SASL_LISTENER.to_ascii_lowercase()
+    );
+    fs::read_to_string(KafkaFiles::new(home).server_properties)
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix(&key)?.trim().parse().ok())
+}
+
+fn server_properties(
+    files: &KafkaFiles,
+    ports: &Ports,
+    sasl: &ListenerSettings,
+) -> Result<String, String> {
     let listeners = kafka_listeners(ports);
     let join = |render: &dyn Fn(&Listener) -> String| {
         listeners.iter().map(render).collect::<Vec<_>>().join(",")
@@ -236,9 +306,9 @@ fn write_config(files: &KafkaFiles, ports: &Ports) -> Result<(), String> {
     let protocol_map = join(&|l| format!("{}:{}", l.name, l.security_protocol));
     let data_dir = files.data_dir.display().to_string();
     let controller_port = ports.controller.to_string();
-    let settings = listener_settings(ports).join("\n");
+    let settings = listener_settings(sasl).join("\n");
 
-    let server_properties = toolchain::fill_template(
+    toolchain::fill_template(
         "xtask/stack/kafka/server.properties",
         SERVER_PROPERTIES_TEMPLATE,
         &[
@@ -249,11 +319,7 @@ fn write_config(files: &KafkaFiles, ports: &Ports) -> Result<(), String> {
             ("data_dir", &data_dir),
             ("listener_settings", &settings),
         ],
-    )?;
-
-    create_dir(&files.config_dir)?;
-    write_file(&files.server_properties, &server_properties)?;
-    write_file(&files.log4j2_properties, LOG4J2_PROPERTIES)
+    )
 }
 
 /// The cluster id, made once with the storage tool and kept: making one costs

@@ -89,7 +89,7 @@ fn java_major_version(java: &Path) -> Option<u32> {
     }
 }
 
-fn find_on_path(program: &str) -> Option<PathBuf> {
+pub fn find_on_path(program: &str) -> Option<PathBuf> {
     env::split_paths(&env::var_os("PATH")?)
         .map(|dir| dir.join(program))
         .find(|path| path.is_file())
