@@ -78,6 +78,8 @@ commands:
                            use as: eval \"$(cargo xtask stack env)\"
   env --sasl               the same for the SASL_SSL listener with MSK IAM tokens:
                            CA file, region, static test access key, local STS
+  env --test               what the end-to-end tests read (both listeners), to run
+                           them by hand: cargo test -p eventbus-stack-tests -- --ignored
   register SUBJECT FILE    register an Avro schema file under SUBJECT, print its id
   broker kill              SIGKILL the broker, as a crash would (for fault tests);
                            `up` starts it again with its data kept
@@ -113,9 +115,14 @@ pub fn run(args: &[String]) -> Result<(), String> {
         Some("env") => {
             let env = StackEnv::new(&Ports::from_env()?, &StackHome::new()?);
             match args.get(1).map(String::as_str) {
-                None => print!("{}", env.exports()),
-                Some("--sasl") => print!("{}", env.sasl_exports()),
-                Some(other) => return Err(format!("env takes --sasl, not {other:?}\n\n{USAGE}")),
+                None => print!("{}", export_lines(&env.vars())),
+                Some("--sasl") => print!("{}", export_lines(&env.sasl_vars())),
+                Some("--test") => print!("{}", export_lines(&env.test_vars())),
+                Some(other) => {
+                    return Err(format!(
+                        "env takes --sasl or --test, not {other:?}\n\n{USAGE}"
+                    ));
+                }
             }
             Ok(())
         }
@@ -165,6 +172,9 @@ pub struct StackEnv {
     /// The access keys the broker accepts, read at every authentication;
     /// tests may add or remove lines (see the file's header).
     pub iam_credentials_file: PathBuf,
+    /// The servers' logs; the broker's `kafka.log` has one line per accepted
+    /// token, with "authenticated" and the access key id.
+    pub log_dir: PathBuf,
 }
 
 impl StackEnv {
@@ -181,6 +191,7 @@ impl StackEnv {
             aws_secret_access_key: iam::TEST_SECRET_ACCESS_KEY.to_string(),
             sts_endpoint_url: sts::endpoint_url(ports),
             iam_credentials_file: iam::credentials_file(home),
+            log_dir: home.logs(),
         }
     }
 
@@ -200,37 +211,64 @@ impl StackEnv {
 
     /// The variables for the SASL_SSL listener with MSK IAM tokens signed with
     /// the static test identity, the local STS's address for role-based
-    /// credentials, and the registry. `EVENTBUS_STACK_IAM_CREDENTIALS` names
-    /// the broker's credentials file, for tests that change it.
-    pub fn sasl_vars(&self) -> [(&'static str, &str); 10] {
-        [
-            ("EB_BOOTSTRAP_SERVERS", &self.sasl_bootstrap_servers),
+    /// credentials, and the registry, followed by the stack's own
+    /// [`StackEnv::iam_test_vars`].
+    pub fn sasl_vars(&self) -> Vec<(&'static str, &str)> {
+        let mut vars = vec![
+            ("EB_BOOTSTRAP_SERVERS", self.sasl_bootstrap_servers.as_str()),
             ("EB_SECURITY_PROTOCOL", "SASL_SSL"),
             ("EB_SSL_CA_LOCATION", path_str(&self.ssl_ca_location)),
             ("AWS_REGION", &self.aws_region),
             ("AWS_ACCESS_KEY_ID", &self.aws_access_key_id),
             ("AWS_SECRET_ACCESS_KEY", &self.aws_secret_access_key),
             ("AWS_ENDPOINT_URL_STS", &self.sts_endpoint_url),
-            (
-                "EVENTBUS_STACK_IAM_CREDENTIALS",
-                path_str(&self.iam_credentials_file),
-            ),
             ("SCHEMA_REGISTRY_URL", &self.schema_registry_url),
             (
                 "SCHEMA_REGISTRY_PATH_PREFIX",
                 &self.schema_registry_path_prefix,
             ),
+        ];
+        vars.extend(self.iam_test_vars());
+        vars
+    }
+
+    /// What the end-to-end tests read to reach the SASL_SSL listener, under
+    /// names that do not clash with [`StackEnv::vars`], so that one test
+    /// process gets both: `Command::envs(env.vars()).envs(env.test_vars())`
+    /// is the same as `envs(env.test_vars())`.
+    pub fn test_vars(&self) -> Vec<(&'static str, &str)> {
+        let mut vars = self.vars().to_vec();
+        vars.extend([
+            ("EB_SSL_CA_LOCATION", path_str(&self.ssl_ca_location)),
+            ("AWS_REGION", &self.aws_region),
+            ("AWS_ACCESS_KEY_ID", &self.aws_access_key_id),
+            ("AWS_SECRET_ACCESS_KEY", &self.aws_secret_access_key),
+            ("AWS_ENDPOINT_URL_STS", &self.sts_endpoint_url),
+        ]);
+        vars.extend(self.iam_test_vars());
+        vars
+    }
+
+    /// The stack's own `EVENTBUS_STACK_*` variables for tests of the SASL_SSL
+    /// listener: its address, the broker's credentials file (for tests that
+    /// change it) and the log folder (for tests that count authentications).
+    fn iam_test_vars(&self) -> [(&'static str, &str); 3] {
+        [
+            (
+                "EVENTBUS_STACK_SASL_BOOTSTRAP_SERVERS",
+                &self.sasl_bootstrap_servers,
+            ),
+            (
+                "EVENTBUS_STACK_IAM_CREDENTIALS",
+                path_str(&self.iam_credentials_file),
+            ),
+            ("EVENTBUS_STACK_LOG_DIR", path_str(&self.log_dir)),
         ]
     }
 
     /// [`StackEnv::vars`] as `export` lines for a POSIX shell.
     pub fn exports(&self) -> String {
         export_lines(&self.vars())
-    }
-
-    /// [`StackEnv::sasl_vars`] as `export` lines for a POSIX shell.
-    pub fn sasl_exports(&self) -> String {
-        export_lines(&self.sasl_vars())
     }
 }
 
