@@ -3,8 +3,10 @@
 //! lives in its own module; the Avro, wire-format, registry and Kafka work
 //! is the core library's.
 
+mod clock;
 mod consume;
 mod decode;
+mod doctor;
 mod encode;
 mod envelope;
 mod failure;
@@ -13,6 +15,7 @@ mod output;
 mod produce;
 mod schema;
 mod settings;
+mod token;
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -38,7 +41,10 @@ Environment:
   EB_BOOTSTRAP_SERVERS                  broker host:port list, comma-separated (--bootstrap-servers);
                                         KAFKA_HOST is read when it is unset
   EB_SECURITY_PROTOCOL                  SASL_SSL (default) or PLAINTEXT (--security-protocol)
-  AWS_REGION, AWS_ROLE                  the AWS identity for MSK IAM authentication
+  EB_SSL_CA_LOCATION                    PEM file of CAs to trust for the brokers instead of the
+                                        system store
+  AWS_REGION, AWS_ROLE                  the AWS identity for MSK IAM authentication (and the
+                                        AWS default chain's AWS_ACCESS_KEY_ID, AWS_PROFILE, ...)
   SCHEMA_REGISTRY_URL                   registry base URL(s), comma-separated (--registry)
   SCHEMA_REGISTRY_PATH_PREFIX           path before the registry API (--registry-path-prefix)
   SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO  registry credentials as user:password
@@ -46,10 +52,12 @@ Environment:
   EVENTBUS_LOG                          log filter for stderr, such as info or debug (default
                                         warn, and error for librdkafka and the producer)
 
-Run `eventbus <command> --help` for examples.";
+Run `eventbus <command> --help` for examples, and `eventbus doctor` when the Event Bus
+cannot be reached.";
 
 /// Produce-side tools for the Enterprise Event Bus: Avro in the Confluent
-/// wire format with a pinned schema id, produced to Kafka and read back.
+/// wire format with a pinned schema id, produced to Kafka and read back;
+/// MSK IAM tokens taken apart, and the path to the brokers checked.
 #[derive(Parser)]
 #[command(name = "eventbus", version, after_help = ENVIRONMENT_HELP)]
 struct Cli {
@@ -65,6 +73,20 @@ enum Command {
     Consume(consume::ConsumeArgs),
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
+    Token(token::TokenArgs),
+    Doctor(doctor::DoctorArgs),
+}
+
+impl Command {
+    /// The log filter when EVENTBUS_LOG is unset. `doctor` reports every
+    /// problem in its own lines, so the core's warnings and librdkafka's
+    /// retries would only repeat them on stderr.
+    fn default_log_filter(&self) -> &'static str {
+        match self {
+            Command::Doctor(_) => "error,librdkafka=off",
+            _ => DEFAULT_LOG_FILTER,
+        }
+    }
 }
 
 fn main() -> ExitCode {
@@ -77,7 +99,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    init_logging();
+    init_logging(cli.command.default_log_filter());
 
     let result = match cli.command {
         Command::Encode(args) => encode::run(args),
@@ -85,6 +107,8 @@ fn main() -> ExitCode {
         Command::Produce(args) => produce::run(args),
         Command::Consume(args) => consume::run(args),
         Command::Schema(command) => schema::run(command),
+        Command::Token(args) => token::run(args),
+        Command::Doctor(args) => doctor::run(args),
     };
     match result {
         Ok(()) | Err(Failure::OutputClosed) => ExitCode::SUCCESS,
@@ -117,11 +141,11 @@ fn parse_arguments() -> Result<Cli, ExitCode> {
 
 /// Sends the core's `tracing` records (registry retries, a local schema used
 /// unchecked) to stderr, so they never mix with the data on stdout.
-fn init_logging() {
+fn init_logging(default_filter: &str) {
     let directives = std::env::var(LOG_VARIABLE)
         .ok()
         .filter(|directives| !directives.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_LOG_FILTER.to_string());
+        .unwrap_or_else(|| default_filter.to_string());
     let filter = EnvFilter::builder()
         .with_default_directive(LevelFilter::WARN.into())
         .parse_lossy(directives);

@@ -3,13 +3,14 @@
 //! Confluent's clients read, and the broker settings the core reads from the
 //! environment, with `--bootstrap-servers` and `--security-protocol` on top.
 //! Basic-auth credentials come from the environment only, so they never show
-//! in `ps` or shell history.
+//! in `ps` or shell history. The AWS identity for MSK IAM tokens comes from
+//! the `AWS_*` variables the core reads, on their own for `token`.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use eventbus::config::{BasicAuth, RegistryConfig};
+use eventbus::config::{AwsConfig, BasicAuth, MSK_IAM_PORT_INSIDE_AWS, RegistryConfig};
 use eventbus::{Config, ConfigBuilder, RegistryClient};
 
 use crate::failure::Failure;
@@ -81,6 +82,12 @@ impl BrokerArgs {
     /// library reads it, with the broker flags and the registry flags laid
     /// over it, so the two never disagree about where the registry is.
     pub fn config(&self, registry: &RegistryArgs) -> Result<Config, Failure> {
+        Ok(self.builder(registry).build()?)
+    }
+
+    /// The builder behind [`config`](Self::config), for a command that sets
+    /// more before building or reports a failed build its own way.
+    pub fn builder(&self, registry: &RegistryArgs) -> ConfigBuilder {
         let mut builder = ConfigBuilder::from_lookup(|name| std::env::var(name).ok());
         if let Some(servers) = non_blank(&self.bootstrap_servers) {
             builder = builder.bootstrap_servers(servers);
@@ -97,8 +104,31 @@ impl BrokerArgs {
         if let Some(path) = &registry.registry_ca_location {
             builder = builder.schema_registry_ca_location(path);
         }
-        Ok(builder.build()?)
+        builder
     }
+}
+
+/// The AWS identity that signs MSK IAM tokens, read from the same `AWS_*`
+/// variables the core reads for a producer, with `region` laid over them.
+/// Only those variables are read: the broker and registry settings need not
+/// be set, and a mistake in them does not stop a look at the token.
+pub fn aws_config(region: Option<&str>) -> Result<AwsConfig, Failure> {
+    let aws_only = |name: &str| {
+        name.starts_with("AWS_")
+            .then(|| std::env::var(name).ok())
+            .flatten()
+    };
+    // Limitation: the core builds an AwsConfig only inside a whole Config,
+    // which needs bootstrap servers. A placeholder on the IAM port (so the
+    // core sees nothing to warn about) stands in until the core can build
+    // the AWS part on its own.
+    let mut builder = ConfigBuilder::from_lookup(aws_only)
+        .bootstrap_servers(format!("placeholder.invalid:{MSK_IAM_PORT_INSIDE_AWS}"))
+        .security_protocol("SASL_SSL");
+    if let Some(region) = region {
+        builder = builder.aws_region(region);
+    }
+    Ok(builder.build()?.aws().clone())
 }
 
 /// Parses a number of seconds such as `30` or `0.5` for the time-limit flags.

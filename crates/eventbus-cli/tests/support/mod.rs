@@ -24,8 +24,10 @@ pub fn example_json(path: &str) -> Value {
     serde_json::from_str(&example(path)).unwrap()
 }
 
-/// The binary in the repository root, blind to any broker, registry or log
-/// settings of the environment the tests run in.
+/// The binary in the repository root, blind to any broker, registry, log or
+/// AWS settings of the environment the tests run in: no AWS variable of the
+/// test's own environment reaches it, the shared AWS files point nowhere and
+/// the instance metadata service is off, so no real credentials are found.
 pub fn eventbus() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_eventbus"));
     command.current_dir(repo_root());
@@ -40,15 +42,20 @@ pub fn eventbus() -> Command {
         "EB_SECURITY_PROTOCOL",
         "SECURITY_PROTOCOL",
         "EB_ENABLE_IDEMPOTENCE",
-        "AWS_REGION",
-        "AWS_DEFAULT_REGION",
-        "AWS_ROLE",
-        "AWS_ROLE_ARN",
-        "AWS_ROLE_SESSION_NAME",
-        "AWS_STS_REGION",
+        "EB_SSL_CA_LOCATION",
     ] {
         command.env_remove(variable);
     }
+    for (variable, _) in std::env::vars_os() {
+        if variable.to_string_lossy().starts_with("AWS_") {
+            command.env_remove(variable);
+        }
+    }
+    let nowhere = Path::new(env!("CARGO_TARGET_TMPDIR")).join("no-such-aws-file");
+    command
+        .env("AWS_CONFIG_FILE", &nowhere)
+        .env("AWS_SHARED_CREDENTIALS_FILE", &nowhere)
+        .env("AWS_EC2_METADATA_DISABLED", "true");
     command
 }
 
