@@ -456,6 +456,24 @@ impl StackHome {
     }
 }
 
+/// Like [`ensure_up`], but first stops a running stack whose broker is not
+/// configured as `up` would start it now, so that tests always meet the
+/// configuration they were written for.
+pub fn ensure_up_as_configured() -> Result<StackEnv, String> {
+    let ports = Ports::from_env()?;
+    let home = StackHome::new()?;
+    let sasl = iam::ListenerSettings::new(&home, &ports, iam::reauth_ms_from_env()?);
+    let running = Daemon::new(&home, "kafka").running_pid().is_some();
+    if let Some(reason) = running
+        .then(|| kafka::outdated_config(&home, &ports, &sasl))
+        .flatten()
+    {
+        println!("restarting the local stack: {reason}");
+        down()?;
+    }
+    ensure_up()
+}
+
 /// Starts whatever part of the stack is not already running and healthy, waits
 /// until every server answers, and returns their addresses. Safe to call when
 /// the stack is already up: it then returns at once.

@@ -37,7 +37,16 @@ pub fn run_step_with_env(
     }
 }
 
+/// How long the test stack lets an authenticated session last before the
+/// broker asks for re-authentication: short, so that tests see several.
+const TEST_REAUTH_MS: &str = "5000";
+
 pub fn run(_args: &[String]) -> Result<(), String> {
+    if std::env::var_os("EVENTBUS_STACK_REAUTH_MS").is_none() {
+        // SAFETY: set before this process starts any thread; every later
+        // stack command reads it, and children inherit it.
+        unsafe { std::env::set_var("EVENTBUS_STACK_REAUTH_MS", TEST_REAUTH_MS) };
+    }
     run_step("formatting", "cargo", &["fmt", "--all", "--check"])?;
     run_step(
         "clippy",
@@ -84,12 +93,22 @@ pub fn run(_args: &[String]) -> Result<(), String> {
 /// leaves ignored. In CI the stack is stopped afterwards; on a developer's
 /// machine it is left running for the next run.
 fn stack_tests() -> Result<(), String> {
-    let stack = crate::stack::ensure_up()?;
+    let stack = crate::stack::ensure_up_as_configured()?;
     let xtask =
         std::env::current_exe().map_err(|err| format!("cannot find the xtask binary: {err}"))?;
     let xtask = xtask.display().to_string();
-    let mut env: Vec<(&str, &str)> = stack.vars().to_vec();
+    run_step(
+        "the eventbus command, for the tests that run it",
+        "cargo",
+        &["build", "--quiet", "--package", "eventbus-cli"],
+    )?;
+    let eventbus = repo_root()
+        .join("target/debug/eventbus")
+        .display()
+        .to_string();
+    let mut env = stack.test_vars();
     env.push(("EVENTBUS_XTASK", &xtask));
+    env.push(("EVENTBUS_CLI", &eventbus));
     let result = run_step_with_env(
         "end-to-end tests against the local stack",
         "cargo",

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use eventbus::config::{AwsConfig, BasicAuth, MSK_IAM_PORT_INSIDE_AWS, RegistryConfig};
+use eventbus::config::{AwsConfig, BasicAuth, RegistryConfig};
 use eventbus::{Config, ConfigBuilder, RegistryClient};
 
 use crate::failure::Failure;
@@ -118,17 +118,11 @@ pub fn aws_config(region: Option<&str>) -> Result<AwsConfig, Failure> {
             .then(|| std::env::var(name).ok())
             .flatten()
     };
-    // Limitation: the core builds an AwsConfig only inside a whole Config,
-    // which needs bootstrap servers. A placeholder on the IAM port (so the
-    // core sees nothing to warn about) stands in until the core can build
-    // the AWS part on its own.
-    let mut builder = ConfigBuilder::from_lookup(aws_only)
-        .bootstrap_servers(format!("placeholder.invalid:{MSK_IAM_PORT_INSIDE_AWS}"))
-        .security_protocol("SASL_SSL");
+    let mut builder = ConfigBuilder::from_lookup(aws_only);
     if let Some(region) = region {
         builder = builder.aws_region(region);
     }
-    Ok(builder.build()?.aws().clone())
+    Ok(builder.build_aws()?)
 }
 
 /// Parses a number of seconds such as `30` or `0.5` for the time-limit flags.

@@ -457,21 +457,7 @@ impl ConfigBuilder {
         };
         let bootstrap_servers = parse_bootstrap_servers(self.bootstrap_servers.as_deref())?;
 
-        let region = self
-            .aws_region
-            .clone()
-            .unwrap_or_else(|| DEFAULT_AWS_REGION.to_string());
-        check_region(&region, "AWS region")?;
-        if let Some(sts_region) = &self.sts_region {
-            check_region(sts_region, "STS region")?;
-        }
-        if let Some(arn) = &self.role_arn {
-            check_role_arn(arn)?;
-        }
-        if let Some(name) = &self.role_session_name {
-            check_session_name(name)?;
-        }
-
+        let aws = self.build_aws()?;
         let registry = self.registry_config()?;
         let (enable_idempotence, kafka_properties) = check_kafka_properties(
             security_protocol,
@@ -492,17 +478,37 @@ impl ConfigBuilder {
         Ok(Config {
             bootstrap_servers,
             security_protocol,
-            aws: AwsConfig {
-                region,
-                role_arn: self.role_arn,
-                role_session_name: self.role_session_name,
-                sts_region: self.sts_region,
-                role_external_id: self.role_external_id,
-            },
+            aws,
             registry,
             ssl_ca_location: self.ssl_ca_location,
             enable_idempotence,
             kafka_properties,
+        })
+    }
+
+    /// Checks and returns the AWS identity settings alone, without needing
+    /// the broker settings (for tools that only sign tokens).
+    pub fn build_aws(&self) -> Result<AwsConfig> {
+        let region = self
+            .aws_region
+            .clone()
+            .unwrap_or_else(|| DEFAULT_AWS_REGION.to_string());
+        check_region(&region, "AWS region")?;
+        if let Some(sts_region) = &self.sts_region {
+            check_region(sts_region, "STS region")?;
+        }
+        if let Some(arn) = &self.role_arn {
+            check_role_arn(arn)?;
+        }
+        if let Some(name) = &self.role_session_name {
+            check_session_name(name)?;
+        }
+        Ok(AwsConfig {
+            region,
+            role_arn: self.role_arn.clone(),
+            role_session_name: self.role_session_name.clone(),
+            sts_region: self.sts_region.clone(),
+            role_external_id: self.role_external_id.clone(),
         })
     }
 

@@ -112,7 +112,19 @@ fn skip_topics(topics: &[TopicCheck], why: &str, checks: &mut Checklist) {
 
 fn broker_fix(err: &Error, identity: Option<&str>) -> String {
     let who = identity.unwrap_or("this host's AWS identity");
+    let reason = err.to_string();
     match err.kind() {
+        // A signature that does not verify means the secret does not belong
+        // to the access key; no grant would help.
+        ErrorKind::Auth if reason.contains("signature") => {
+            "the secret key does not match the access key: check AWS_SECRET_ACCESS_KEY (or the \
+             profile) against the access key shown above"
+                .to_string()
+        }
+        ErrorKind::Auth if reason.contains("expired") => {
+            "the credentials or the token expired: renew them, and check this host's clock"
+                .to_string()
+        }
         ErrorKind::Auth => format!(
             "ask the Event Bus team to grant {who} kafka-cluster:Connect on the cluster, and \
              check that AWS_REGION is the cluster's region"

@@ -131,8 +131,5 @@ fn skip_after_credentials(checks: &mut Checklist) {
 
 /// Whether STS could not be reached at all, as opposed to refusing.
 fn unreachable(err: &eventbus::Error) -> bool {
-    // Limitation: the core reports a refused and an unreachable STS alike as
-    // an auth error, so the SDK's wording tells them apart until the core
-    // gives them kinds of their own.
-    err.kind() == ErrorKind::Timeout || err.to_string().contains("dispatch failure")
+    err.kind() == ErrorKind::Timeout
 }

@@ -218,11 +218,14 @@ impl TokenProvider {
                     .duration_seconds(ROLE_SESSION_DURATION);
                 let answer = self.run(async move { request.send().await })?;
                 let output = answer.map_err(|err| {
-                    Error::Auth(format!(
-                        "assuming role {role_arn} failed ({}); check that the base credentials \
-                         may assume it and that AWS_STS_REGION names its partition's region",
-                        error_chain(&err)
-                    ))
+                    sts_error(&err, || {
+                        format!(
+                            "assuming role {role_arn} failed ({}); check that the base \
+                             credentials may assume it and that AWS_STS_REGION names its \
+                             partition's region",
+                            error_chain(&err)
+                        )
+                    })
                 })?;
                 let credentials = output.credentials().ok_or_else(|| {
                     Error::Auth(format!("STS returned no credentials for role {role_arn}"))
@@ -305,6 +308,26 @@ where
             LOOKUP_TIMEOUT.as_secs()
         ))
     })
+}
+
+/// An STS failure as our error: a request that never got an answer is a
+/// `timeout` (the network path to STS), an answer that refused is `auth`.
+fn sts_error<E, R>(
+    err: &aws_sdk_sts::error::SdkError<E, R>,
+    refused: impl FnOnce() -> String,
+) -> Error
+where
+    E: std::error::Error + 'static,
+    R: fmt::Debug,
+{
+    use aws_sdk_sts::error::SdkError;
+    match err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Error::Timeout(format!(
+            "STS did not answer ({}); check the network path to the STS endpoint",
+            error_chain(err)
+        )),
+        _ => Error::Auth(refused()),
+    }
 }
 
 fn from_sdk(credentials: aws_credential_types::Credentials) -> AwsCredentials {
