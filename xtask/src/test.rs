@@ -124,6 +124,16 @@ fn stack_tests() -> Result<(), String> {
         ],
         &env,
     );
+    // The Ruby gem: its extension, its tests (the producer ones against this
+    // stack), its platform gem, and the tests again against the installed gem.
+    let result = result.and_then(|()| {
+        run_step_with_env(
+            "the Ruby gem",
+            "rake",
+            &["--directory", "bindings/ruby", "ci"],
+            &env,
+        )
+    });
     // The README's first command, run the way a newcomer runs it.
     let result = result.and_then(|()| {
         println!("==> the demo: cargo xtask demo");
