@@ -11,4 +11,7 @@ require "time"
 require_relative "eventbus/errors"
 # It also defines EventBus::VERSION, the crate version from Cargo.toml.
 require_relative "eventbus_native"
+require_relative "eventbus/logging"
 require_relative "eventbus/serializer"
+require_relative "eventbus/delivery"
+require_relative "eventbus/producer"

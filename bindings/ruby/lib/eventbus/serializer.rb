@@ -15,7 +15,10 @@ module EventBus
         raise ConfigError, "give either schema: (the .avsc text) or registry_url:, not both"
       end
       return native_from_schema(schema_id, schema) if schema
-      return native_from_registry(schema_id, registry_url, path_prefix) if registry_url
+      if registry_url
+        EventBus.start_log_forwarding
+        return native_from_registry(schema_id, registry_url, path_prefix)
+      end
 
       raise ConfigError, "no schema source: give schema: (the .avsc text) or registry_url:"
     end
