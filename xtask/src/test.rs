@@ -134,6 +134,23 @@ fn stack_tests() -> Result<(), String> {
             &env,
         )
     });
+    // The Python wheel: built by maturin, installed into a fresh virtualenv,
+    // and tested there (the producer tests against this stack), with stubtest
+    // checking the type stubs against the compiled module.
+    // The debug profile shares the build the steps above made; a release
+    // build of the whole tree would double CI's compile time.
+    let mut python_env = env.clone();
+    if std::env::var_os("EVENTBUS_CARGO_PROFILE").is_none() {
+        python_env.push(("EVENTBUS_CARGO_PROFILE", "dev"));
+    }
+    let result = result.and_then(|()| {
+        run_step_with_env(
+            "the Python wheel",
+            "bash",
+            &["bindings/python/run", "ci"],
+            &python_env,
+        )
+    });
     // The README's first command, run the way a newcomer runs it.
     let result = result.and_then(|()| {
         println!("==> the demo: cargo xtask demo");
