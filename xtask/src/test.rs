@@ -151,6 +151,17 @@ fn stack_tests() -> Result<(), String> {
             &python_env,
         )
     });
+    // The npm package: the typings checked against the addon and
+    // type-checked, the tarball packed, installed into an empty folder and
+    // tested there (the producer tests against this stack).
+    let result = result.and_then(|()| {
+        run_step_with_env(
+            "the Node package",
+            "bash",
+            &["bindings/node/run", "ci"],
+            &env,
+        )
+    });
     // The README's first command, run the way a newcomer runs it.
     let result = result.and_then(|()| {
         println!("==> the demo: cargo xtask demo");

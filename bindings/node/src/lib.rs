@@ -1,0 +1,37 @@
+//! The native addon of the `eventbus-producer` npm package: the eventbus
+//! core behind JavaScript classes. It adds conversion and idiom only:
+//!
+//! - `datum`: JavaScript values read in place by the encoder, and decoded
+//!   Avro built straight into JavaScript values;
+//! - `owned`: copies of values for messages that wait off the event loop;
+//! - `errors`: the one place a core error becomes an `EventBusError`;
+//! - `settle`: promises settled from librdkafka's threads;
+//! - `logging`: the core's logs, handed to the `setLogger` callback;
+//! - `serializer`, `producer`: the classes.
+//!
+//! `index.js` loads this addon, hands it the `EventBusError` class, and
+//! re-exports what it defines.
+
+// napi-derive registers exports only outside test builds, so under
+// `cargo clippy --all-targets` they look unused.
+#![cfg_attr(test, allow(dead_code))]
+
+#[macro_use]
+extern crate napi_derive;
+
+mod datum;
+mod errors;
+mod logging;
+mod owned;
+mod producer;
+mod serializer;
+mod settle;
+
+#[napi_derive::module_init]
+fn init() {
+    logging::install();
+}
+
+/// The package's version, the core crate's.
+#[napi]
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,151 @@
+// Serializer: the Confluent frame, the same Avro bytes avsc writes and
+// reads, JavaScript values in and out, and errors that name the field.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { createRequire } from 'node:module'
+
+import { eventbus, record, schemaText } from './helpers.mjs'
+
+const require = createRequire(import.meta.url)
+const avro = require('avsc')
+const { Serializer, EventBusError } = eventbus
+
+const users = new Serializer({ schemaId: 7, schema: schemaText('user') })
+const appointments = new Serializer({ schemaId: 12, schema: schemaText('appointment') })
+
+const DAY_MS = 86_400_000
+
+/** The appointment as avsc takes it: logical types as their Avro carriers. */
+function rawAppointment() {
+  const event = record('appointment')
+  const micros = (text) => {
+    const [, fraction] = text.match(/\.(\d+)Z$/)
+    return Date.parse(text.replace(/\.\d+Z$/, 'Z')) * 1000 + Number(fraction.padEnd(6, '0'))
+  }
+  return {
+    ...event,
+    occurredAt: Date.parse(event.occurredAt),
+    startTime: Date.parse(event.startTime),
+    endTime: Date.parse(event.endTime),
+    appointmentDate: Date.parse(event.appointmentDate) / DAY_MS,
+    // 15.00 at scale 2: the unscaled 1500, big-endian two's complement.
+    copayAmount: Buffer.from([0x05, 0xdc]),
+    updatedAt: micros(event.updatedAt),
+  }
+}
+
+test('writes the frame, then the same Avro as avsc, for both events', () => {
+  const user = record('user')
+  const userBytes = users.encode(user)
+  assert.deepEqual([...userBytes.subarray(0, 5)], [0, 0, 0, 0, 7])
+  const userType = avro.Type.forSchema(JSON.parse(schemaText('user')))
+  assert.deepEqual(
+    userBytes.subarray(5),
+    userType.toBuffer({ ...user, dateOfBirth: Date.parse(user.dateOfBirth) / DAY_MS }),
+  )
+
+  const bytes = appointments.encode(record('appointment'))
+  assert.deepEqual([...bytes.subarray(0, 5)], [0, 0, 0, 0, 12])
+  const type = avro.Type.forSchema(JSON.parse(schemaText('appointment')))
+  assert.deepEqual(bytes.subarray(5), type.toBuffer(rawAppointment()))
+  // avsc reads records into classes of its own: compare them as plain objects.
+  const read = type.fromBuffer(bytes.subarray(5))
+  assert.deepEqual({ ...read, facility: { ...read.facility } }, rawAppointment())
+})
+
+test('decode gives JavaScript values that encode back to the same bytes', () => {
+  const bytes = appointments.encode(record('appointment'))
+  const decoded = appointments.decode(bytes)
+  assert.ok(decoded.occurredAt instanceof Date)
+  assert.equal(decoded.occurredAt.toISOString(), '2026-11-30T14:05:12.345Z')
+  // A Date holds milliseconds: finer timestamps come back as exact text.
+  assert.equal(decoded.updatedAt, '2026-11-30T14:05:12.345678Z')
+  assert.equal(decoded.appointmentDate, '2026-12-14')
+  assert.equal(decoded.copayAmount, '15.00')
+  assert.equal(decoded.providerName, null)
+  assert.deepEqual(Object.keys(decoded.attributes), ['insurancePlan', 'language', 'interpreter'])
+  assert.deepEqual(appointments.encode(decoded), bytes)
+})
+
+test('Dates, BigInts, undefined and Buffers are read as JavaScript holds them', () => {
+  const event = record('appointment')
+  const expected = appointments.encode(event)
+  const native = {
+    ...event,
+    occurredAt: new Date(event.occurredAt),
+    startTime: new Date(event.startTime),
+    schemaVersion: undefined, // absent: the default, 1
+    providerName: undefined, // absent: the default, null
+  }
+  assert.deepEqual(appointments.encode(native), expected)
+
+  const long = new Serializer({ schemaId: 3, schema: '"long"' })
+  const big = 2n ** 60n + 1n
+  assert.equal(long.decode(long.encode(big)), big)
+  assert.equal(long.decode(long.encode(42)), 42)
+
+  const bytes = new Serializer({ schemaId: 4, schema: '"bytes"' })
+  const blob = Buffer.from([0, 255, 7])
+  assert.deepEqual(bytes.decode(bytes.encode(blob)), blob)
+  assert.deepEqual(bytes.decode(bytes.encode(new Uint8Array([1, 2]))), Buffer.from([1, 2]))
+})
+
+test('a primitive key schema takes and gives the bare value', () => {
+  const key = new Serializer({ schemaId: 11, schema: schemaText('appointment-key') })
+  const bytes = key.encode('A-2026-000123')
+  assert.deepEqual([...bytes.subarray(0, 5)], [0, 0, 0, 0, 11])
+  assert.equal(key.decode(bytes), 'A-2026-000123')
+})
+
+for (const [change, path, problem] of [
+  [(e) => (e.facility.city = null), 'facility.city', /expected string, found null/],
+  [(e) => (e.procedureCodes[2] = 36415), 'procedureCodes[2]', /expected string, found integer/],
+  [(e) => (e.attributes.insurancePlan = true), 'attributes["insurancePlan"]', /expected string, found boolean/],
+  [(e) => (e.facility.phone = '555'), 'facility.phone', /unknown field/],
+  [(e) => delete e.patientIcn, 'patientIcn', /missing field/],
+  [(e) => (e.status = 'LOST'), 'status', /LOST/],
+  [(e) => (e.durationMinutes = 2 ** 40), 'durationMinutes', /range|int/],
+  [(e) => (e.occurredAt = new Date('not a date')), 'occurredAt', /./],
+  [(e) => (e.copayAmount = '15.001'), 'copayAmount', /./],
+  [(e) => (e.clinicName = () => 1), 'clinicName', /function/],
+]) {
+  test(`an invalid record names ${path}`, () => {
+    const event = record('appointment')
+    change(event)
+    assert.throws(
+      () => appointments.encode(event),
+      (error) => {
+        assert.ok(error instanceof EventBusError, String(error))
+        assert.ok(error instanceof Error)
+        assert.equal(error.code, 'invalid_record')
+        assert.equal(error.fieldPath, path)
+        assert.match(error.message, problem)
+        assert.equal(error.retriable, false)
+        return true
+      },
+    )
+  })
+}
+
+test('decode refuses another schema id and bytes that are not a message', () => {
+  const bytes = users.encode(record('user'))
+  assert.throws(() => appointments.decode(bytes), { code: 'schema_mismatch' })
+  assert.throws(() => users.decode(Buffer.from('nope')), { code: 'decode' })
+})
+
+test('schema sources are checked', () => {
+  assert.throws(() => new Serializer({ schemaId: 1, schema: '{"type": "nothing"}' }), { code: 'invalid_schema' })
+  assert.throws(() => new Serializer({ schemaId: 1 }), { code: 'config' })
+  assert.throws(() => new Serializer({ schemaId: 1, registryUrl: 'http://127.0.0.1:1' }), {
+    code: 'config',
+    message: /fromRegistry/,
+  })
+  assert.equal(users.schemaId, 7)
+})
+
+test('fromRegistry fetches off the event loop and reports the registry unreachable', async () => {
+  await assert.rejects(
+    Serializer.fromRegistry({ schemaId: 1, registryUrl: 'http://127.0.0.1:1' }),
+    (error) => error instanceof EventBusError && error.code === 'registry_unavailable',
+  )
+})
