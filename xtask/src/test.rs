@@ -162,6 +162,12 @@ fn stack_tests() -> Result<(), String> {
             &env,
         )
     });
+    // The C API: the committed header checked against the sources and
+    // compiled as C99, C11 and C++17; the C tests (the producer ones against
+    // this stack) plain, under AddressSanitizer and under valgrind, against
+    // an install prefix; the examples built with CMake and pkg-config.
+    let result = result
+        .and_then(|()| run_step_with_env("the C API", "bash", &["bindings/c/run", "ci"], &env));
     // The README's first command, run the way a newcomer runs it.
     let result = result.and_then(|()| {
         println!("==> the demo: cargo xtask demo");
