@@ -1,6 +1,8 @@
 //! How a command fails. Every failure ends as `eventbus: <message>` on
-//! stderr and exit code 1; the variants only decide whether a run over
-//! stdin lines may go on to the next line.
+//! stderr and, but for `Undecided`, exit code 1. The variants decide whether
+//! a run over stdin lines may go on to the next line, and let a command
+//! whose exit code 1 is an answer (`schema check`: incompatible) say that it
+//! could not answer (exit 2).
 
 use std::io;
 
@@ -10,6 +12,9 @@ pub enum Failure {
     /// The command cannot go on: bad settings, an unreadable schema, a
     /// registry that refused.
     Fatal(String),
+    /// A check could not reach a verdict: exit 2, as for a usage error, so a
+    /// script can tell "no" (1) from "could not tell".
+    Undecided(String),
     /// Whoever read stdout went away (`| head`): stop quietly.
     OutputClosed,
 }
@@ -21,6 +26,14 @@ impl Failure {
 
     pub fn fatal(message: impl Into<String>) -> Self {
         Failure::Fatal(message.into())
+    }
+
+    /// The same failure, for a command whose exit code 1 means "no".
+    pub fn undecided(self) -> Self {
+        match self {
+            Failure::Input(message) | Failure::Fatal(message) => Failure::Undecided(message),
+            other => other,
+        }
     }
 
     pub fn writing_output(err: io::Error) -> Self {

@@ -3,6 +3,7 @@
 //! lives in its own module; the Avro, wire-format, registry and Kafka work
 //! is the core library's.
 
+mod catalog;
 mod clock;
 mod consume;
 mod decode;
@@ -73,6 +74,8 @@ enum Command {
     Consume(consume::ConsumeArgs),
     #[command(subcommand)]
     Schema(schema::SchemaCommand),
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
     Token(token::TokenArgs),
     Doctor(doctor::DoctorArgs),
 }
@@ -107,6 +110,7 @@ fn main() -> ExitCode {
         Command::Produce(args) => produce::run(args),
         Command::Consume(args) => consume::run(args),
         Command::Schema(command) => schema::run(command),
+        Command::Catalog(command) => catalog::run(command),
         Command::Token(args) => token::run(args),
         Command::Doctor(args) => doctor::run(args),
     };
@@ -115,6 +119,10 @@ fn main() -> ExitCode {
         Err(Failure::Input(message) | Failure::Fatal(message)) => {
             let _ = writeln!(std::io::stderr(), "eventbus: {message}");
             ExitCode::FAILURE
+        }
+        Err(Failure::Undecided(message)) => {
+            let _ = writeln!(std::io::stderr(), "eventbus: {message}");
+            ExitCode::from(USAGE_EXIT_CODE)
         }
     }
 }

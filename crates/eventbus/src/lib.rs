@@ -12,6 +12,8 @@
 //! - [`RegistryClient`]: read-only schema registry lookups, cached.
 //! - [`avro`]: the encoder and decoder, and the [`avro::Datum`] trait that
 //!   bindings implement over their host objects.
+//! - [`check_compatibility`]: whether a new schema version may follow the
+//!   earlier ones under a registry compatibility mode, with what breaks.
 //! - [`Error`]: one error type with stable [`ErrorKind`] names.
 //!
 //! The `kafka` feature (on by default) adds production through librdkafka;
@@ -19,6 +21,8 @@
 //! Without both, the crate is pure Rust with no I/O beyond reading files.
 
 pub mod avro;
+pub mod catalog;
+pub mod compatibility;
 pub mod config;
 #[cfg(feature = "kafka")]
 mod connection;
@@ -36,6 +40,10 @@ pub mod schema;
 pub mod serializer;
 pub mod wire;
 
+pub use compatibility::{
+    BreakingChange, ChangeKind, CompatibilityMode, CompatibilityReport, Direction, PreviousVersion,
+    check_compatibility,
+};
 pub use config::{Config, ConfigBuilder, RegistryConfig, SecurityProtocol};
 pub use error::{Error, ErrorKind, Result};
 #[cfg(feature = "kafka")]

@@ -1,12 +1,14 @@
 //! A read-only client for the Confluent Schema Registry REST API.
 //!
-//! It fetches schemas by id (`GET /schemas/ids/{id}`) and resolves a subject
-//! and version to an id (`GET /subjects/{subject}/versions/{version}`). It
-//! never registers anything: the Event Bus blocks registry writes, and a
+//! It fetches schemas by id (`GET /schemas/ids/{id}`), resolves a subject
+//! and version to an id (`GET /subjects/{subject}/versions/{version}`), and
+//! lists a subject's versions (`GET /subjects/{subject}/versions`) for
+//! compatibility checks. It never registers anything: the Event Bus blocks registry writes, and a
 //! producer that tried would fail at the worst moment.
 //!
 //! Successful lookups are kept for the life of the client, since a
-//! registered schema never changes; failures are not kept. Concurrent
+//! registered schema never changes; failures are not kept, and neither is a
+//! subject's list of versions, which grows. Concurrent
 //! lookups of one id share a single request. Connection failures and server
 //! errors are retried with capped exponential backoff within a bounded
 //! total time; client errors (4xx) are answered at once.
@@ -269,6 +271,38 @@ impl RegistryClient {
                 Ok((schema_id, schema))
             }
         }
+    }
+
+    /// The version numbers registered under `subject`, oldest first. Asked
+    /// afresh each time, since a subject gains versions.
+    pub fn versions(&self, subject: &str) -> Result<Vec<u32>> {
+        let what = format!("subject {subject:?}");
+        let path = format!("/subjects/{}/versions", percent_encode(subject));
+        let body = self.inner.get(&path, &what)?;
+        let mut versions: Vec<u32> = serde_json::from_str(&body).map_err(|err| {
+            self.inner.unavailable(format!(
+                "unexpected answer for the versions of {what}: {err}"
+            ))
+        })?;
+        versions.sort_unstable();
+        Ok(versions)
+    }
+
+    /// Every version registered under `subject` with its schema, oldest
+    /// first: what a new version is checked against. Each version is
+    /// fetched once and cached like any pinned version.
+    pub fn subject_history(&self, subject: &str) -> Result<Vec<(u32, Arc<CompiledSchema>)>> {
+        self.versions(subject)?
+            .into_iter()
+            .map(|version| {
+                let pin = SchemaPin::Version {
+                    subject: subject.to_string(),
+                    version,
+                };
+                let (_, schema) = self.fetch(&pin)?;
+                Ok((version, schema))
+            })
+            .collect()
     }
 
     fn remember(&self, schema_id: u32, schema: Arc<CompiledSchema>) {

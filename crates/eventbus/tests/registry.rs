@@ -251,6 +251,50 @@ fn resolves_subject_and_version_once() {
 }
 
 #[test]
+fn lists_a_subject_history_oldest_first_asking_for_the_list_each_time() {
+    let registry = FakeRegistry::start(|path, _| match path {
+        "/subjects/users%2Fvalue/versions" => (200, "[2, 1]".into()),
+        "/subjects/users%2Fvalue/versions/1" => (
+            200,
+            json!({"subject": "users/value", "version": 1, "id": 7, "schema": USER}).to_string(),
+        ),
+        "/subjects/users%2Fvalue/versions/2" => (
+            200,
+            json!({"subject": "users/value", "version": 2, "id": 9, "schema": "\"string\""})
+                .to_string(),
+        ),
+        _ => not_found(),
+    });
+    let client = client(&registry.url);
+
+    let history = client.subject_history("users/value").unwrap();
+    let versions: Vec<u32> = history.iter().map(|(version, _)| *version).collect();
+    assert_eq!(versions, [1, 2]);
+    assert!(history[0].1.text().contains("sequenceNumber"));
+    assert_eq!(history[1].1.text(), "\"string\"");
+
+    // The versions themselves are cached; the list is not, since it grows.
+    client.subject_history("users/value").unwrap();
+    let paths: Vec<String> = registry.requests().into_iter().map(|r| r.path).collect();
+    let lists = paths.iter().filter(|p| p.ends_with("/versions")).count();
+    assert_eq!(lists, 2, "{paths:?}");
+    assert_eq!(paths.len(), 4, "{paths:?}");
+}
+
+#[test]
+fn an_unknown_subject_has_no_history() {
+    let registry = FakeRegistry::start(|_, _| {
+        (
+            404,
+            json!({"error_code": 40401, "message": "Subject not found"}).to_string(),
+        )
+    });
+    let err = client(&registry.url).versions("nobody-value").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SchemaNotFound);
+    assert!(err.to_string().contains("nobody-value"), "{err}");
+}
+
+#[test]
 fn latest_is_refused_unless_opted_into() {
     let registry = FakeRegistry::start(|path, _| match path {
         "/subjects/users-value/versions/latest" => (
