@@ -6,6 +6,8 @@
 mod demo;
 mod stack;
 mod test;
+mod wasm;
+mod web;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,8 @@ tasks:
   demo    start the local stack, produce the example events, read them back
   test    formatting, clippy (warnings denied) and every test, end-to-end included
   stack   local Kafka and schema registry: up, down, status, env, register, broker kill
+  wasm    the eventbus-wasm npm package: build, test, pack, ci
+  web     serve the onboarding page on 127.0.0.1 (--port N, default 8765)
 ";
 
 fn main() -> ExitCode {
@@ -24,6 +28,8 @@ fn main() -> ExitCode {
         Some("test") => test::run(&args[1..]),
         Some("demo") => demo::run(&args[1..]),
         Some("stack") => stack::run(&args[1..]),
+        Some("wasm") => wasm::run(&args[1..]),
+        Some("web") => web::run(&args[1..]),
         Some("help" | "-h" | "--help") | None => {
             print!("{USAGE}");
             return ExitCode::SUCCESS;

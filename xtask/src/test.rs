@@ -86,6 +86,16 @@ pub fn run(_args: &[String]) -> Result<(), String> {
         ],
     )?;
     run_step("tests", "cargo", &["test", "--workspace"])?;
+    // eventbus-wasm and the onboarding page need no stack: the package built
+    // for wasm32, checked against the native build from Node, packed,
+    // installed and tested again; then the page in headless Chromium.
+    let xtask =
+        std::env::current_exe().map_err(|err| format!("cannot find the xtask binary: {err}"))?;
+    run_step(
+        "eventbus-wasm and the onboarding page",
+        &xtask.display().to_string(),
+        &["wasm", "ci"],
+    )?;
     stack_tests()
 }
 
