@@ -516,13 +516,38 @@ impl Producer {
     /// Waits until every queued message is delivered or has failed. On
     /// timeout, the messages stay queued and are reported later.
     pub fn flush(&self, timeout: Duration) -> Result<()> {
-        match self.kafka.flush(Timeout::After(timeout)) {
-            Ok(()) => Ok(()),
-            Err(_) => Err(Error::Timeout(format!(
-                "{} messages still undelivered after {:.1} s",
-                self.in_flight(),
-                timeout.as_secs_f64()
-            ))),
+        if self.drain(timeout) {
+            return Ok(());
+        }
+        Err(Error::Timeout(format!(
+            "{} messages still undelivered after {:.1} s",
+            self.in_flight(),
+            timeout.as_secs_f64()
+        )))
+    }
+
+    /// Sends what is queued at once (no lingering) and waits until every
+    /// delivery report has arrived, or `timeout` passes. Returns whether
+    /// everything was reported.
+    ///
+    /// rdkafka's own flush waits on a poll of its own in 100 ms steps, while
+    /// the polling thread is the one that receives the reports, so a flush
+    /// of a few messages would take 100 ms; the in-flight count, which the
+    /// reports bring down, tells sooner.
+    fn drain(&self, timeout: Duration) -> bool {
+        const STEP: Duration = Duration::from_millis(1);
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.in_flight() == 0 {
+                return true;
+            }
+            // A zero-time flush only asks librdkafka to send without lingering.
+            let _ = self.kafka.flush(Timeout::After(Duration::ZERO));
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return self.in_flight() == 0;
+            }
+            std::thread::sleep(left.min(STEP));
         }
     }
 
@@ -531,7 +556,7 @@ impl Producer {
     /// through its handle, and the error says how many.
     pub fn close(&self, timeout: Duration) -> Result<()> {
         self.closed.store(true, Ordering::Release);
-        let _ = self.kafka.flush(Timeout::After(timeout));
+        self.drain(timeout);
         // Reports may still have been arriving when the flush gave up.
         let abandoned = self.in_flight();
         if abandoned == 0 {
@@ -540,7 +565,7 @@ impl Producer {
         }
         self.kafka.purge(PurgeConfig::default().queue().inflight());
         // Purged messages get their reports on the next poll.
-        let _ = self.kafka.flush(Timeout::After(Duration::from_secs(1)));
+        self.drain(Duration::from_secs(1));
         tracing::error!(abandoned, "producer closed with undelivered messages");
         Err(Error::Timeout(format!(
             "close gave up after {:.1} s; {abandoned} messages were not delivered and are \
