@@ -6,13 +6,22 @@
 //!
 //! `cargo xtask stack up`, then with its exports:
 //! `cargo bench -p eventbus-stack-tests --bench produce [-- EVENTS ROUNDS]`
+//!
+//! With `EVENTBUS_BENCH_JSON=FILE` it also appends the medians to FILE as
+//! JSON lines for `cargo xtask bench`, with start-up to the first delivered
+//! event, the resident memory after the runs, and the latency of
+//! produce-then-wait for both.
 
 use std::time::{Duration, Instant};
 
 use eventbus::{Producer, TopicBinding};
 use eventbus_stack_tests::{config, example, register, unique_topic};
+use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer as _, ThreadedProducer};
+use rdkafka::producer::{
+    BaseRecord, DefaultProducerContext, DeliveryResult, Producer as _, ProducerContext,
+    ThreadedProducer,
+};
 use serde_json::{Value, json};
 
 fn main() {
@@ -20,13 +29,16 @@ fn main() {
     let events: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let rounds: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5);
 
+    let baseline = resident_bytes();
     let idle = idle_producer_rss();
     println!(
         "idle producer adds {:.1} MiB resident memory",
         idle as f64 / 1048576.0
     );
 
-    let topic = unique_topic("bench-appointments");
+    // `cargo xtask bench` names a topic it has already made, so that topic
+    // creation is not counted in the start-up time.
+    let topic = std::env::var("TOPIC").unwrap_or_else(|_| unique_topic("bench-appointments"));
     let value_id = register(
         &format!("{topic}-value"),
         &example("schemas/appointment.avsc"),
@@ -37,12 +49,19 @@ fn main() {
     );
     let builder = Producer::builder(config())
         .topic(TopicBinding::new(&topic, value_id).key_schema_id(key_id));
-    let raw: ThreadedProducer<DefaultProducerContext> =
-        builder.librdkafka_config().create().expect("raw producer");
-    let ours = builder.build().expect("producer");
-
+    let raw_config = builder.librdkafka_config();
     let value: Value = serde_json::from_str(&example("records/appointment.json")).unwrap();
     let key = json!("A-2026-000123");
+
+    let started = Instant::now();
+    let raw: ThreadedProducer<DefaultProducerContext> = raw_config.create().expect("raw producer");
+    let started_ours = Instant::now();
+    let ours = builder.build().expect("producer");
+    ours.produce(&topic, Some(&key), &value, &[])
+        .expect("produce")
+        .wait(Some(Duration::from_secs(30)))
+        .expect("first delivery");
+    let ours_startup = started_ours.elapsed();
     let value_bytes = ours
         .value_serializer(&topic)
         .unwrap()
@@ -50,6 +69,10 @@ fn main() {
         .unwrap();
     let key_bytes = ours.key_serializer(&topic).unwrap().encode(&key).unwrap();
     let message_bytes = (value_bytes.len() + key_bytes.len()) as f64;
+
+    run_raw(&raw, &topic, &key_bytes, &value_bytes, 1);
+    // The raw producer was made first; our start-up ran in between.
+    let raw_startup = started.elapsed().saturating_sub(ours_startup);
 
     // Warm both up: connections, metadata, topic creation.
     run_ours(&ours, &topic, &key, &value, 1_000);
@@ -82,6 +105,30 @@ fn main() {
             cpu.push(cpu_per_event);
         }
     }
+    let loaded = resident_bytes().saturating_sub(baseline);
+    let ours_latency = latencies(|| {
+        ours.produce(&topic, Some(&key), &value, &[])
+            .expect("produce")
+            .wait(Some(Duration::from_secs(30)))
+            .expect("delivery");
+    });
+    // Raw latency needs the delivery report itself: a flush polls in
+    // 100 ms steps.
+    let (acked, acks) = std::sync::mpsc::channel();
+    let raw_acked: ThreadedProducer<Acked> = raw_config
+        .create_with_context(Acked(acked))
+        .expect("raw producer with a delivery callback");
+    let raw_latency = latencies(|| {
+        let record = BaseRecord::to(&topic)
+            .key(&key_bytes[..])
+            .payload(&value_bytes[..]);
+        raw_acked
+            .send(record)
+            .map_err(|(err, _)| err)
+            .expect("raw send");
+        acks.recv_timeout(Duration::from_secs(30))
+            .expect("raw delivery");
+    });
     ours.close(Duration::from_secs(30)).expect("close");
 
     let (ours_median, raw_median) = (median(&mut ours_rates), median(&mut raw_rates));
@@ -115,6 +162,75 @@ fn main() {
         "  ratio eventbus / raw rdkafka: {:.2}",
         ours_median / raw_median
     );
+
+    if let Ok(path) = std::env::var("EVENTBUS_BENCH_JSON") {
+        let mib = |bytes: u64| bytes as f64 / 1048576.0;
+        let lines = [
+            json!({
+                "binding": "rust",
+                "implementation": format!("eventbus {} Producer", env!("CARGO_PKG_VERSION")),
+                "startup_ms": ours_startup.as_secs_f64() * 1e3,
+                "idle_rss_mib": mib(idle),
+                "load_rss_mib": mib(loaded),
+                "events_per_second": ours_median,
+                "mb_per_second": ours_median * message_bytes / 1e6,
+                "cpu_us_per_event": median(&mut ours_cpu),
+                "latency_p50_ms": ours_latency.0,
+                "latency_p99_ms": ours_latency.1,
+            }),
+            json!({
+                "binding": "rust",
+                "implementation": "raw rdkafka, pre-encoded bytes",
+                "startup_ms": raw_startup.as_secs_f64() * 1e3,
+                "events_per_second": raw_median,
+                "mb_per_second": raw_median * message_bytes / 1e6,
+                "cpu_us_per_event": median(&mut raw_cpu),
+                "latency_p50_ms": raw_latency.0,
+                "latency_p99_ms": raw_latency.1,
+            }),
+        ];
+        let text: String = lines.iter().map(|line| format!("{line}\n")).collect();
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .expect("EVENTBUS_BENCH_JSON file");
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("write the JSON lines");
+    }
+}
+
+/// Signals each delivery report, for raw rdkafka's latency.
+struct Acked(std::sync::mpsc::Sender<()>);
+
+impl ClientContext for Acked {}
+
+impl ProducerContext for Acked {
+    type DeliveryOpaque = ();
+
+    fn delivery(&self, _report: &DeliveryResult<'_>, _opaque: ()) {
+        let _ = self.0.send(());
+    }
+}
+
+/// The median and 99th percentile, in milliseconds, of `samples` calls of
+/// `send_and_wait` (`LATENCY_SAMPLES`, default 300).
+fn latencies(mut send_and_wait: impl FnMut()) -> (f64, f64) {
+    let samples: usize = std::env::var("LATENCY_SAMPLES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(300);
+    let mut millis: Vec<f64> = (0..samples)
+        .map(|_| {
+            let sent = Instant::now();
+            send_and_wait();
+            sent.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    millis.sort_by(f64::total_cmp);
+    (
+        millis[samples / 2],
+        millis[(samples * 99 / 100).min(samples - 1)],
+    )
 }
 
 /// CPU time (user and system) this process has used so far, across all of
@@ -167,7 +283,19 @@ fn run_raw(
             }
         }
     }
-    producer.flush(Duration::from_secs(120)).expect("flush");
+    // Waits the way `Producer::flush` does, on the count of messages not
+    // yet reported; rdkafka's flush polls in 100 ms steps, which would
+    // charge raw rdkafka up to 100 ms a run.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while producer.in_flight_count() > 0 && Instant::now() < deadline {
+        let _ = producer.flush(Duration::ZERO);
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(
+        producer.in_flight_count(),
+        0,
+        "raw rdkafka did not deliver in time"
+    );
     started.elapsed()
 }
 

@@ -178,6 +178,12 @@ fn stack_tests() -> Result<(), String> {
     // an install prefix; the examples built with CMake and pkg-config.
     let result = result
         .and_then(|()| run_step_with_env("the C API", "bash", &["bindings/c/run", "ci"], &env));
+    // Every benchmark, once, with small counts: they still work. It never
+    // fails on a figure; these machines are too noisy for that.
+    let result = result.and_then(|()| {
+        println!("==> the benchmarks, quick: cargo xtask bench --quick");
+        crate::bench::run(&["--quick".to_string()])
+    });
     // The README's first command, run the way a newcomer runs it.
     let result = result.and_then(|()| {
         println!("==> the demo: cargo xtask demo");

@@ -140,6 +140,30 @@ impl Event {
     }
 }
 
+/// With EVENTBUS_BENCH_JSON=FILE, appends both medians to FILE as JSON
+/// lines (events per second) for `cargo xtask bench`.
+fn append_json(event: &str, core_ns: f64, c_api_ns: f64) {
+    let Ok(path) = std::env::var("EVENTBUS_BENCH_JSON") else {
+        return;
+    };
+    let line = |implementation: &str, ns: f64| {
+        format!(
+            "{{\"kind\":\"encode\",\"binding\":\"c\",\"event\":\"{event}\",\"implementation\":\"{implementation}\",\"events_per_second\":{}}}\n",
+            1e9 / ns
+        )
+    };
+    let text = line("libeventbus C API, JSON text", c_api_ns)
+        + &line("Rust core from JSON text, same harness", core_ns);
+    let written = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()));
+    if let Err(err) = written {
+        eprintln!("cannot append to {path}: {err}");
+    }
+}
+
 fn median(mut samples: Vec<f64>) -> f64 {
     samples.sort_by(f64::total_cmp);
     samples[samples.len() / 2]
@@ -162,6 +186,7 @@ fn main() {
     let events = [
         Event::new(&api, "user", 12),
         Event::new(&api, "appointment", 13),
+        Event::new(&api, "visit-summary", 14),
     ];
     for event in &events {
         assert_eq!(
@@ -215,6 +240,7 @@ fn main() {
             event.name,
             c_api / core
         );
+        append_json(event.name, core, c_api);
     }
     for event in events {
         // SAFETY: a serializer the C API made, freed once.

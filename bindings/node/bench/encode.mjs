@@ -1,9 +1,11 @@
-// Encode throughput of the two example events, in one run: the eventbus
+// Encode throughput of the example events, in one run: the eventbus
 // Serializer, avsc (the frame added by hand) and
 // @kafkajs/confluent-schema-registry (a pre-registered id, warm cache).
 //
 // Needs the local registry: cargo xtask stack up; eval "$(cargo xtask stack env)".
 // Run: ./run bench [rounds] [seconds per round]
+// With EVENTBUS_BENCH_JSON=FILE it also appends the results to FILE as JSON
+// lines for `cargo xtask bench`.
 import { createRequire } from 'node:module'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -34,6 +36,8 @@ const carriers = {
     copayAmount: Buffer.from([0x05, 0xdc]),
     updatedAt: Date.parse('2026-11-30T14:05:12.345Z') * 1000 + 678,
   }),
+  // No logical types: the parsed JSON is what avsc takes too.
+  'visit-summary': (e) => e,
 }
 
 async function encoders(name, registry) {
@@ -73,7 +77,13 @@ const registry = new SchemaRegistry({
   host: process.env.SCHEMA_REGISTRY_URL.replace(/\/$/, '') + (process.env.SCHEMA_REGISTRY_PATH_PREFIX ?? ''),
 })
 const table = {}
-for (const name of ['user', 'appointment']) {
+const versions = {
+  'eventbus Serializer': `eventbus-producer ${VERSION}`,
+  'avsc + frame': `avsc ${require('avsc/package.json').version} + frame`,
+  'confluent-schema-registry': `@kafkajs/confluent-schema-registry ${require('@kafkajs/confluent-schema-registry/package.json').version}, pinned id`,
+}
+const { appendFileSync } = await import('node:fs')
+for (const name of ['user', 'appointment', 'visit-summary']) {
   const candidates = await encoders(name, registry)
   const written = {}
   for (const [label, [encode]] of Object.entries(candidates)) written[label] = Buffer.from(await encode()).toString('hex')
@@ -84,6 +94,12 @@ for (const name of ['user', 'appointment']) {
     for (const [label, [encode, isAsync]] of Object.entries(candidates)) rates[label].push(await rate(encode, isAsync))
   }
   table[name] = Object.fromEntries(Object.entries(rates).map(([label, values]) => [label, median(values)]))
+  if (process.env.EVENTBUS_BENCH_JSON) {
+    for (const [label, values] of Object.entries(rates)) {
+      const line = { kind: 'encode', binding: 'node', event: name, implementation: versions[label], events_per_second: median(values), runs: values }
+      appendFileSync(process.env.EVENTBUS_BENCH_JSON, JSON.stringify(line) + '\n')
+    }
+  }
 }
 
 console.log(`median events/s over ${rounds} rounds of ${seconds} s (Node ${process.version}, eventbus ${VERSION}, avsc ${require('avsc/package.json').version})`)

@@ -5,6 +5,8 @@ fastavro.schemaless_writer plus the Confluent framing.
 
 Needs the local registry (cargo xtask stack up; eval "$(cargo xtask stack env)").
 Run: python bench/encode.py [--repeats 7] [--seconds 1.0]
+With EVENTBUS_BENCH_JSON=FILE it also appends the results to FILE as JSON
+lines for `cargo xtask bench`.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import time
 import urllib.request
 from typing import Any, Callable
 
+import confluent_kafka
 import fastavro
 from confluent_kafka.schema_registry import SchemaRegistryClient
 from confluent_kafka.schema_registry.avro import AvroSerializer
@@ -28,7 +31,7 @@ from confluent_kafka.serialization import MessageField, SerializationContext
 import eventbus
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests"))
-from example_events import appointment, schema_text, user  # noqa: E402
+from example_events import appointment, record_json, schema_text, user  # noqa: E402
 
 Encode = Callable[[dict[str, Any]], bytes]
 
@@ -100,7 +103,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=1.0)
     args = parser.parse_args()
 
-    events = {"user": user(), "appointment": appointment()}
+    # The large event has no logical types: its dict is what JSON gives.
+    events = {"user": user(), "appointment": appointment(), "visit-summary": record_json("visit-summary")}
     table = {}
     for name, record in events.items():
         schema_id = register(f"bench-{name}-value", schema_text(name))
@@ -116,6 +120,19 @@ def main() -> None:
             for label, encode in candidates.items():
                 rates[label].append(rate(encode, record, args.seconds))
         table[name] = {label: statistics.median(values) for label, values in rates.items()}
+        if os.environ.get("EVENTBUS_BENCH_JSON"):
+            versions = {
+                "eventbus Serializer": f"eventbus-producer {eventbus.__version__}",
+                "confluent AvroSerializer": f"confluent-kafka {confluent_kafka.__version__} AvroSerializer, pinned id",
+                "raw fastavro": f"fastavro {fastavro.__version__} schemaless_writer + frame",
+            }
+            with open(os.environ["EVENTBUS_BENCH_JSON"], "a") as out:
+                for label, values in rates.items():
+                    out.write(json.dumps({
+                        "kind": "encode", "binding": "python", "event": name,
+                        "implementation": versions[label],
+                        "events_per_second": statistics.median(values), "runs": values,
+                    }) + "\n")
 
     print(f"median events/s over {args.repeats} repeats of {args.seconds:.1f} s "
           f"(Python {sys.version.split()[0]}, eventbus {eventbus.__version__})")

@@ -1,8 +1,11 @@
 # frozen_string_literal: true
 
-# Serializer#encode throughput for the two example events, as events/s.
+# Serializer#encode throughput for the example events, as events/s.
 #
 #   ruby -Ilib bench/encode.rb [seconds per round] [rounds]
+#
+# With EVENTBUS_BENCH_JSON=FILE it also appends the results to FILE as JSON
+# lines for `cargo xtask bench`.
 #
 # Each round encodes one event for the given time; the figure is the median
 # round. The events are the Hashes JSON.parse gives for examples/records, the
@@ -14,7 +17,7 @@ require "eventbus"
 require "json"
 
 EXAMPLES = File.expand_path("../../../examples", __dir__)
-INCUMBENT_EVENTS_PER_SECOND = { "user" => 44_000, "appointment" => 8_500 }.freeze
+INCUMBENT_EVENTS_PER_SECOND = { "user" => 44_000, "appointment" => 8_500, "visit-summary" => nil }.freeze
 
 seconds = Float(ARGV.fetch(0, "1"))
 rounds = Integer(ARGV.fetch(1, "5"))
@@ -31,7 +34,7 @@ def events_per_second(serializer, event, seconds)
 end
 
 puts "Serializer#encode, #{rounds} rounds of #{seconds} s, median (Ruby #{RUBY_VERSION}, eventbus #{EventBus::VERSION})"
-puts format("%-12s %14s %18s %8s", "event", "events/s", "avro_turf (quoted)", "ratio")
+puts format("%-14s %14s %18s %8s", "event", "events/s", "avro_turf (quoted)", "ratio")
 INCUMBENT_EVENTS_PER_SECOND.each do |name, incumbent|
   schema = File.read(File.join(EXAMPLES, "schemas", "#{name}.avsc"))
   event = JSON.parse(File.read(File.join(EXAMPLES, "records", "#{name}.json")))
@@ -42,5 +45,21 @@ INCUMBENT_EVENTS_PER_SECOND.each do |name, incumbent|
   events_per_second(serializer, event, seconds / 4)
   samples = Array.new(rounds) { events_per_second(serializer, event, seconds) }.sort
   median = samples[samples.size / 2]
-  puts format("%-12s %14d %18d %7.1fx", name, median, incumbent, median / incumbent)
+  if incumbent
+    puts format("%-14s %14d %18d %7.1fx", name, median, incumbent, median / incumbent)
+  else
+    puts format("%-14s %14d %18s", name, median, "-")
+  end
+  next unless ENV["EVENTBUS_BENCH_JSON"]
+
+  File.open(ENV.fetch("EVENTBUS_BENCH_JSON"), "a") do |file|
+    file.puts JSON.generate(kind: "encode", binding: "ruby", event: name,
+                            implementation: "eventbus-producer #{EventBus::VERSION}",
+                            events_per_second: median, runs: samples)
+    if incumbent
+      file.puts JSON.generate(kind: "encode", binding: "ruby", event: name,
+                              implementation: "avro_turf, pinned id (quoted: not installable here)",
+                              events_per_second: incumbent, quoted: true)
+    end
+  end
 end

@@ -315,5 +315,50 @@ fn encode(c: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, encode);
+/// The large event has no serde struct here: apache-avro is given the same
+/// JSON, turned into its `Value` and resolved against the schema per record.
+fn bench_large_event(c: &mut Criterion) {
+    let schema_text = include_str!("../../../examples/schemas/visit-summary.avsc");
+    let record_json = include_str!("../../../examples/records/visit-summary.json");
+    let schema = Schema::parse_str(schema_text).unwrap();
+    let serializer = Serializer::from_schema_text(1, schema_text).unwrap();
+    let json: Json = serde_json::from_str(record_json).unwrap();
+    let writer = GenericDatumWriter::builder(&schema).build().unwrap();
+    let from_json = |json: &Json| {
+        Avro::try_from(json.clone())
+            .and_then(|value| value.resolve(&schema))
+            .unwrap()
+    };
+
+    let ours = serializer.encode(&json).unwrap();
+    let value_path = writer.write_value_to_vec(from_json(&json)).unwrap();
+    let reader = GenericDatumReader::builder(&schema).build().unwrap();
+    let read = |bytes: &[u8]| reader.read_value(&mut &bytes[..]).unwrap();
+    assert_eq!(read(&ours[5..]), read(&value_path), "Value path disagrees");
+
+    let mut group = c.benchmark_group("visit-summary");
+    group.throughput(Throughput::Elements(1));
+    let mut buffer = Vec::with_capacity(4096);
+    group.bench_function("eventbus from serde_json::Value", |b| {
+        b.iter(|| {
+            buffer.clear();
+            serializer
+                .encode_into(black_box(&json), &mut buffer)
+                .unwrap();
+            black_box(&buffer);
+        })
+    });
+    group.bench_function("apache-avro Value per record", |b| {
+        b.iter(|| {
+            black_box(
+                writer
+                    .write_value_to_vec(from_json(black_box(&json)))
+                    .unwrap(),
+            )
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, encode, bench_large_event);
 criterion_main!(benches);
