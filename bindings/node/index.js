@@ -25,6 +25,46 @@ const addon = loadAddon()
 // The addon throws and rejects with this class from now on.
 addon._setErrorClass(EventBusError)
 
+// Encoded messages are handed out the way Buffer.from hands out small
+// buffers: as slices of a shared pool, so that each one costs no allocation
+// of its own. A message too big for the room left comes back as a Buffer of
+// its own. Like Node's pool, a slice keeps its whole pool alive while it is
+// referenced.
+const POOL_BYTES = 16 * 1024
+let pool = Buffer.allocUnsafeSlow(POOL_BYTES)
+let poolUsed = 0
+const handleOf = Symbol('eventbus.serializerHandle')
+const encodeInto = addon._encodeInto
+
+function renewPool() {
+  pool = Buffer.allocUnsafeSlow(POOL_BYTES)
+  poolUsed = 0
+}
+
+Object.defineProperty(addon.Serializer.prototype, 'encode', {
+  configurable: true,
+  writable: true,
+  value: function encode(value) {
+    const handle = this[handleOf] ?? (this[handleOf] = this._handle())
+    // Taken before the call: a getter on `value` may encode meanwhile (the
+    // addon gives such a nested message a Buffer of its own).
+    const into = pool
+    const at = poolUsed
+    const written = encodeInto(handle, value, into, at)
+    if (typeof written !== 'number') {
+      // Little room was left: start afresh, so that the next one fits.
+      if (into === pool && POOL_BYTES - poolUsed < POOL_BYTES / 4) renewPool()
+      return written
+    }
+    if (into === pool) {
+      // Slices start 8-byte aligned, as Node's own do.
+      poolUsed = (at + written + 7) & ~7
+      if (poolUsed >= POOL_BYTES) renewPool()
+    }
+    return into.subarray(at, at + written)
+  },
+})
+
 module.exports = {
   Producer: addon.Producer,
   Serializer: addon.Serializer,

@@ -9,8 +9,10 @@
 //! default.
 
 use std::borrow::Cow;
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::ffi::c_char;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ptr;
 
 use eventbus::avro::{Datum, DatumBuilder, DatumKind, RecordError, TimeUnit};
@@ -23,12 +25,150 @@ const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 /// Strings up to this many UTF-8 bytes are read in one N-API call.
 const SHORT_TEXT: usize = 256;
 
+/// Property keys kept for field names, per thread; past this many (many
+/// schemas made and dropped) the cache starts afresh.
+const KEYS_KEPT: usize = 4096;
+
+thread_local! {
+    /// `Object.keys` of this thread's environment. It lists an object's own
+    /// keys faster than `napi_get_all_property_names`, which takes V8's
+    /// general key collection rather than its cached one.
+    static OBJECT_KEYS: Cell<(sys::napi_env, sys::napi_ref)> =
+        const { Cell::new((ptr::null_mut(), ptr::null_mut())) };
+
+    /// A JavaScript string for each field name looked up. V8 finds a property
+    /// by a string it has seen before much faster than by a new one.
+    static FIELD_KEYS: RefCell<FieldKeys> = RefCell::new(FieldKeys::default());
+}
+
+/// Readies this thread's environment for [`JsDatum`]: called once as the
+/// addon loads.
+pub fn init(env: sys::napi_env) -> napi::Result<()> {
+    let failed = || napi::Error::from_reason("could not find Object.keys");
+    let mut global = ptr::null_mut();
+    let mut object = ptr::null_mut();
+    let mut keys = ptr::null_mut();
+    let mut reference = ptr::null_mut();
+    // SAFETY: on the JavaScript thread, while the module loads; each handle
+    // is written before it is used.
+    let found = unsafe {
+        sys::napi_get_global(env, &mut global) == sys::Status::napi_ok
+            && sys::napi_get_named_property(env, global, c"Object".as_ptr(), &mut object)
+                == sys::Status::napi_ok
+            && sys::napi_get_named_property(env, object, c"keys".as_ptr(), &mut keys)
+                == sys::Status::napi_ok
+            && type_of(env, keys) == sys::ValueType::napi_function
+            && sys::napi_create_reference(env, keys, 1, &mut reference) == sys::Status::napi_ok
+    };
+    if !found {
+        return Err(failed());
+    }
+    OBJECT_KEYS.with(|cell| cell.set((env, reference)));
+    Ok(())
+}
+
+/// Field names and their JavaScript strings, for one environment. The
+/// strings are kept in a JavaScript array, because a reference can hold an
+/// object but, before N-API 10, not a string.
+#[derive(Default)]
+struct FieldKeys {
+    env: Option<usize>,
+    array: Option<sys::napi_ref>,
+    index: HashMap<Box<str>, u32, BuildHasherDefault<NameHasher>>,
+}
+
+/// FNV-1a: field names are short, and hashing them must cost less than
+/// the lookup it saves.
+struct NameHasher(u64);
+
+impl Default for NameHasher {
+    fn default() -> Self {
+        NameHasher(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for NameHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The property key for a field `name`, made once per environment.
+fn field_key(env: sys::napi_env, name: &str) -> Option<sys::napi_value> {
+    FIELD_KEYS.with(|cell| {
+        // Only a getter that encodes from inside an encode finds it taken.
+        let Ok(mut cache) = cell.try_borrow_mut() else {
+            return named_key(env, name);
+        };
+        cached_key(&mut cache, env, name).or_else(|| named_key(env, name))
+    })
+}
+
+fn cached_key(cache: &mut FieldKeys, env: sys::napi_env, name: &str) -> Option<sys::napi_value> {
+    if cache.env != Some(env as usize) || cache.index.len() >= KEYS_KEPT {
+        if cache.env == Some(env as usize)
+            && let Some(old) = cache.array.take()
+        {
+            // SAFETY: made in this environment, no longer cached.
+            unsafe { sys::napi_delete_reference(env, old) };
+        }
+        // References belong to their environment: never reuse another's.
+        *cache = FieldKeys {
+            env: Some(env as usize),
+            array: None,
+            index: HashMap::default(),
+        };
+    }
+    let mut array = ptr::null_mut();
+    // SAFETY: on the JavaScript thread; each handle is written before use,
+    // and the array's reference was made in this environment.
+    unsafe {
+        match cache.array {
+            Some(reference) => {
+                if sys::napi_get_reference_value(env, reference, &mut array) != sys::Status::napi_ok
+                {
+                    return None;
+                }
+            }
+            None => {
+                let mut reference = ptr::null_mut();
+                if sys::napi_create_array(env, &mut array) != sys::Status::napi_ok
+                    || sys::napi_create_reference(env, array, 1, &mut reference)
+                        != sys::Status::napi_ok
+                {
+                    return None;
+                }
+                cache.array = Some(reference);
+            }
+        }
+        let mut key = ptr::null_mut();
+        if let Some(&index) = cache.index.get(name) {
+            let status = sys::napi_get_element(env, array, index, &mut key);
+            return (status == sys::Status::napi_ok).then_some(key);
+        }
+        let key = named_key(env, name)?;
+        let index = cache.index.len() as u32;
+        if sys::napi_set_element(env, array, index, key) == sys::Status::napi_ok {
+            cache.index.insert(name.into(), index);
+        }
+        Some(key)
+    }
+}
+
 /// A JavaScript value, borrowed for the length of one call.
 pub struct JsDatum {
     env: sys::napi_env,
     value: sys::napi_value,
     /// Worked out on first use: it takes up to four N-API calls.
     kind: Cell<Option<DatumKind>>,
+    /// An object's own keys and their number, listed on first use.
+    keys: Cell<Option<(sys::napi_value, u32)>>,
 }
 
 impl JsDatum {
@@ -40,6 +180,7 @@ impl JsDatum {
             env,
             value,
             kind: Cell::new(None),
+            keys: Cell::new(None),
         }
     }
 
@@ -48,6 +189,7 @@ impl JsDatum {
             env: self.env,
             value,
             kind: Cell::new(None),
+            keys: Cell::new(None),
         }
     }
 
@@ -130,8 +272,40 @@ impl JsDatum {
         Some(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), length) })
     }
 
-    /// Own enumerable string keys, as a JavaScript array.
+    /// Own enumerable string keys, as a JavaScript array, and how many:
+    /// what `Object.keys` gives.
     fn own_keys(&self) -> Option<(sys::napi_value, u32)> {
+        if let Some(keys) = self.keys.get() {
+            return Some(keys);
+        }
+        let names = self
+            .call_object_keys()
+            .or_else(|| self.all_property_names())?;
+        let keys = (names, array_length(self.env, names)?);
+        self.keys.set(Some(keys));
+        Some(keys)
+    }
+
+    fn call_object_keys(&self) -> Option<sys::napi_value> {
+        let (env, function) = OBJECT_KEYS.with(Cell::get);
+        if env != self.env || function.is_null() {
+            return None;
+        }
+        let mut keys = ptr::null_mut();
+        let mut names = ptr::null_mut();
+        // SAFETY: live handles on the JavaScript thread; `Object.keys`
+        // ignores its receiver. A proxy's trap may throw: the call fails and
+        // the exception stays pending for the caller to see.
+        let status = unsafe {
+            if sys::napi_get_reference_value(env, function, &mut keys) != sys::Status::napi_ok {
+                return None;
+            }
+            sys::napi_call_function(env, self.value, keys, 1, &self.value, &mut names)
+        };
+        (status == sys::Status::napi_ok).then_some(names)
+    }
+
+    fn all_property_names(&self) -> Option<sys::napi_value> {
         let mut names = ptr::null_mut();
         // SAFETY: a live object handle; `names` is written on success.
         let status = unsafe {
@@ -144,10 +318,7 @@ impl JsDatum {
                 &mut names,
             )
         };
-        if status != sys::Status::napi_ok {
-            return None;
-        }
-        Some((names, array_length(self.env, names)?))
+        (status == sys::Status::napi_ok).then_some(names)
     }
 
     fn get_property(&self, key: sys::napi_value) -> Option<sys::napi_value> {
@@ -221,7 +392,7 @@ impl Datum for JsDatum {
     }
 
     fn field(&self, name: &str) -> Option<Self> {
-        let key = named_key(self.env, name)?;
+        let key = field_key(self.env, name)?;
         let value = self.get_property(key)?;
         match type_of(self.env, value) {
             sys::ValueType::napi_undefined => None,
@@ -229,6 +400,20 @@ impl Datum for JsDatum {
             // only the caller's if set on the object itself.
             sys::ValueType::napi_function if !self.has_own(key) => None,
             _ => Some(self.child(value)),
+        }
+    }
+
+    /// Lookups by a cached key are a property read each; a walk over the
+    /// entries copies each key's text out as well.
+    fn prefers_field_lookup(&self) -> bool {
+        true
+    }
+
+    fn has_more_entries_than(&self, n: usize) -> bool {
+        match self.own_keys() {
+            Some((_, length)) if length as usize <= n => false,
+            // Keys holding `undefined` count as absent: count exactly.
+            _ => self.count().is_some_and(|count| count > n),
         }
     }
 

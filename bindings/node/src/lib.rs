@@ -7,7 +7,8 @@
 //! - `errors`: the one place a core error becomes an `EventBusError`;
 //! - `settle`: promises settled from librdkafka's threads;
 //! - `logging`: the core's logs, handed to the `setLogger` callback;
-//! - `serializer`, `producer`: the classes.
+//! - `serializer`, `producer`: the classes;
+//! - `encode`: the hot path of `Serializer.prototype.encode`.
 //!
 //! `index.js` loads this addon, hands it the `EventBusError` class, and
 //! re-exports what it defines.
@@ -20,6 +21,7 @@
 extern crate napi_derive;
 
 mod datum;
+mod encode;
 mod errors;
 mod logging;
 mod owned;
@@ -30,6 +32,14 @@ mod settle;
 #[napi_derive::module_init]
 fn init() {
     logging::install();
+}
+
+/// What each environment (the main thread, a worker) needs as it loads the
+/// addon, beyond the `#[napi]` items.
+#[napi(module_exports)]
+pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
+    datum::init(env.raw())?;
+    encode::export(&env, &exports)
 }
 
 /// The package's version, the core crate's.

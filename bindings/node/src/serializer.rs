@@ -3,10 +3,12 @@
 //! only). Fetching the schema from a registry is network work, so that way
 //! of making one is `Serializer.fromRegistry`, which returns a promise.
 
+use std::sync::Arc;
+
 use eventbus::{RegistryClient, RegistryConfig};
 use napi::bindgen_prelude::*;
 
-use crate::datum::{JsBuilder, JsDatum};
+use crate::datum::JsBuilder;
 use crate::errors;
 
 /// Where a `Serializer`'s schema comes from: `schema` (the `.avsc` text)
@@ -23,7 +25,7 @@ pub struct SerializerOptions {
 
 #[napi]
 pub struct Serializer {
-    inner: eventbus::Serializer,
+    inner: Arc<eventbus::Serializer>,
 }
 
 #[napi]
@@ -34,7 +36,9 @@ impl Serializer {
         match (options.schema, options.registry_url) {
             (Some(schema), None) => {
                 eventbus::Serializer::from_schema_text(options.schema_id, &schema)
-                    .map(|inner| Serializer { inner })
+                    .map(|inner| Serializer {
+                        inner: Arc::new(inner),
+                    })
                     .map_err(|err| errors::throw(&env, err))
             }
             (Some(_), Some(_)) => Err(errors::config(
@@ -78,41 +82,11 @@ impl Serializer {
         self.inner.schema_id()
     }
 
-    /// Validates `value` against the schema and returns the framed message:
-    /// a zero byte, the schema id (4 bytes, big-endian), the Avro datum.
-    /// Throws an `EventBusError` with `code` `invalid_record` and the
-    /// `fieldPath` of the first field that does not fit.
-    #[napi(
-        ts_args_type = "value: unknown",
-        ts_return_type = "Buffer",
-        catch_unwind
-    )]
-    pub fn encode<'env>(&self, env: &'env Env, value: Unknown<'env>) -> Result<Unknown<'env>> {
-        // SAFETY: a handle passed to this call, on the JavaScript thread.
-        let datum = unsafe { JsDatum::new(env.raw(), value.raw()) };
-        let bytes = self
-            .inner
-            .encode(datum)
-            .map_err(|err| errors::throw(env, err))?;
-        // A copy into a plain Buffer: cheaper, for messages this small, than
-        // handing Node the Vec with a finalizer to free it.
-        let mut buffer = std::ptr::null_mut();
-        let mut data = std::ptr::null_mut();
-        // SAFETY: on the JavaScript thread; the Buffer gets its own copy.
-        let status = unsafe {
-            napi::sys::napi_create_buffer_copy(
-                env.raw(),
-                bytes.len(),
-                bytes.as_ptr().cast(),
-                &mut data,
-                &mut buffer,
-            )
-        };
-        if status != napi::sys::Status::napi_ok {
-            return Err(Error::from_reason("could not make a Buffer"));
-        }
-        // SAFETY: a handle made on this thread, in this call.
-        Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), buffer) })
+    /// The core serializer, for the encode function `index.js` installs as
+    /// `Serializer.prototype.encode` (see `encode.rs`).
+    #[napi(js_name = "_handle", skip_typescript, catch_unwind)]
+    pub fn handle<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        crate::encode::handle(env, &self.inner)
     }
 
     /// Reads a framed message written with this serializer's schema id.
@@ -156,7 +130,9 @@ impl Task for Fetch {
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         output
-            .map(|inner| Serializer { inner })
+            .map(|inner| Serializer {
+                inner: Arc::new(inner),
+            })
             .map_err(|err| errors::throw(&env, err))
     }
 }

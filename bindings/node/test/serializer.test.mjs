@@ -127,6 +127,68 @@ for (const [change, path, problem] of [
   })
 }
 
+test('messages handed out from the pool stay intact as later ones are encoded', () => {
+  // Enough messages to fill several pools, each kept and checked afterwards.
+  const sent = []
+  for (let n = 0; n < 2000; n++) {
+    const event = { ...record('user'), name: `user ${n}`, sequenceNumber: n }
+    sent.push([event, users.encode(event)])
+  }
+  const pools = new Set(sent.map(([, bytes]) => bytes.buffer))
+  assert.ok(pools.size > 1, 'the test should cross a pool boundary')
+  for (const [event, bytes] of sent) {
+    assert.deepEqual(users.decode(bytes), { ...event, dateOfBirth: event.dateOfBirth })
+  }
+})
+
+test('a message bigger than the pool comes back whole, and small ones go on after it', () => {
+  const big = { ...record('user'), name: 'x'.repeat(40_000) }
+  const bytes = users.encode(big)
+  assert.ok(bytes.length > 40_000)
+  assert.equal(users.decode(bytes).name, big.name)
+  const small = users.encode(record('user'))
+  assert.deepEqual(users.decode(small), record('user'))
+  assert.equal(users.decode(bytes).name, big.name)
+})
+
+test('a getter may encode too, and an exception it throws reaches the caller as it is', () => {
+  const inner = record('user')
+  const event = {
+    ...record('user'),
+    get company() {
+      return `encoded ${users.encode(inner).length} bytes`
+    },
+  }
+  const bytes = users.encode(event)
+  assert.equal(users.decode(bytes).company, `encoded ${users.encode(inner).length} bytes`)
+
+  const failing = {
+    ...record('user'),
+    get company() {
+      throw new RangeError('from the getter')
+    },
+  }
+  assert.throws(() => users.encode(failing), RangeError)
+  // The serializer is unharmed.
+  assert.deepEqual(users.decode(users.encode(inner)), inner)
+})
+
+test('keys holding undefined are absent; any other extra key is refused by name', () => {
+  const event = { ...record('user'), nickname: undefined }
+  assert.deepEqual(users.encode(event), users.encode(record('user')))
+  assert.throws(
+    () => users.encode({ ...record('user'), nickname: 'N' }),
+    (error) => error.code === 'invalid_record' && error.fieldPath === 'nickname',
+  )
+  // Keys in any order encode the same.
+  const { name, company, dateOfBirth, sequenceNumber } = record('user')
+  assert.deepEqual(users.encode({ sequenceNumber, dateOfBirth, company, name }), users.encode(record('user')))
+})
+
+test('encode on something that is not a Serializer is a TypeError', () => {
+  assert.throws(() => Serializer.prototype.encode.call({}, record('user')), TypeError)
+})
+
 test('decode refuses another schema id and bytes that are not a message', () => {
   const bytes = users.encode(record('user'))
   assert.throws(() => appointments.decode(bytes), { code: 'schema_mismatch' })

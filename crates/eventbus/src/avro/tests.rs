@@ -400,3 +400,92 @@ fn key_order_does_not_change_the_bytes() {
     assert_eq!(path, "extra");
     assert!(problem.starts_with("unknown field"), "{problem}");
 }
+
+/// `serde_json` values read the way a host that prefers field lookups reads
+/// them, with an entry count that may not be exact.
+struct ByName<'a>(&'a Value);
+
+impl super::Datum for ByName<'_> {
+    fn kind(&self) -> super::DatumKind {
+        self.0.kind()
+    }
+    fn as_bool(&self) -> Option<bool> {
+        self.0.as_bool()
+    }
+    fn as_long(&self) -> Option<i64> {
+        self.0.as_i64()
+    }
+    fn as_double(&self) -> Option<f64> {
+        self.0.as_f64()
+    }
+    fn as_str(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.0.as_str().map(std::borrow::Cow::Borrowed)
+    }
+    fn field(&self, name: &str) -> Option<Self> {
+        self.0.get(name).map(ByName)
+    }
+    fn prefers_field_lookup(&self) -> bool {
+        true
+    }
+    fn has_more_entries_than(&self, n: usize) -> bool {
+        self.0.as_object().is_some_and(|object| object.len() > n)
+    }
+    fn count(&self) -> Option<usize> {
+        super::Datum::count(&self.0)
+    }
+    fn for_each_item<F>(&self, mut f: F) -> Result<(), super::RecordError>
+    where
+        F: FnMut(Self) -> Result<(), super::RecordError>,
+    {
+        self.0
+            .as_array()
+            .into_iter()
+            .flatten()
+            .try_for_each(|item| f(ByName(item)))
+    }
+    fn for_each_entry<F>(&self, mut f: F) -> Result<(), super::RecordError>
+    where
+        F: FnMut(&str, Self) -> Result<(), super::RecordError>,
+    {
+        self.0
+            .as_object()
+            .into_iter()
+            .flatten()
+            .try_for_each(|(key, value)| f(key, ByName(value)))
+    }
+}
+
+#[test]
+fn a_host_preferring_lookups_writes_the_same_bytes_and_errors() {
+    let schema = record(json!([
+        {"name": "a", "type": "int"},
+        {"name": "b", "type": "string", "default": "x"},
+        {"name": "c", "type": {"type": "map", "values": "int"}},
+    ]));
+    let ours = serializer(schema.clone());
+    for value in [
+        json!({"a": 1, "b": "y", "c": {"k": 2}}),
+        serde_json::from_str(r#"{"c": {}, "a": 1}"#).unwrap(),
+    ] {
+        assert_eq!(
+            ours.encode(ByName(&value)).unwrap(),
+            ours.encode(&value).unwrap()
+        );
+    }
+    let extra = json!({"a": 1, "c": {}, "extra": true});
+    match ours.encode(ByName(&extra)) {
+        Err(Error::InvalidRecord {
+            field_path,
+            problem,
+        }) => {
+            assert_eq!(field_path, "extra");
+            assert!(problem.starts_with("unknown field"), "{problem}");
+        }
+        other => panic!("expected an invalid record, got {other:?}"),
+    }
+    let (path, _) = invalid(schema, json!({"b": "y", "c": {}}));
+    match ours.encode(ByName(&json!({"b": "y", "c": {}}))) {
+        Err(Error::InvalidRecord { field_path, .. }) => assert_eq!(field_path, path),
+        other => panic!("expected an invalid record, got {other:?}"),
+    }
+}

@@ -1,0 +1,260 @@
+//! The hot path of `Serializer.prototype.encode`, as a plain N-API function.
+//!
+//! napi-rs wraps each `#[napi]` method in per-call bookkeeping (receiver
+//! type checks, borrow scopes for async work) that costs more than encoding
+//! a small record. Encoding needs none of it: it is synchronous, and takes
+//! only values that live for the call. So `index.js` installs `encode` on
+//! the class prototype, and it calls `_encodeInto` here with:
+//!
+//! 1. the serializer's handle (an external made by `Serializer._handle`),
+//! 2. the value to encode,
+//! 3. a `Buffer` pool and the offset of its free room.
+//!
+//! The message is written into the pool when it fits, and the function
+//! returns its length, so that JavaScript hands out a slice of the pool the
+//! way `Buffer.from` hands out slices of Node's own. A message that does not
+//! fit comes back as a `Buffer` of its own.
+
+use std::cell::RefCell;
+use std::ffi::{CString, c_void};
+use std::panic::{self, AssertUnwindSafe};
+use std::ptr;
+use std::sync::Arc;
+
+use napi::bindgen_prelude::*;
+use napi::sys;
+
+use crate::datum::JsDatum;
+use crate::errors;
+
+/// Scratch space kept between calls while it stays this small, so that one
+/// huge message does not hold its memory for the life of the thread.
+const SCRATCH_KEPT: usize = 64 * 1024;
+
+thread_local! {
+    /// Where messages are encoded before they are copied into the pool. On
+    /// the JavaScript thread only, one per thread (the main one, a worker's).
+    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(1024));
+}
+
+/// A new external holding `serializer`, for `_encodeInto`.
+pub fn handle<'env>(
+    env: &'env Env,
+    serializer: &Arc<eventbus::Serializer>,
+) -> Result<Unknown<'env>> {
+    let boxed = Box::into_raw(Box::new(Arc::clone(serializer)));
+    let mut external = ptr::null_mut();
+    // SAFETY: on the JavaScript thread; the finalizer frees the box exactly
+    // once, when the external is collected.
+    let status = unsafe {
+        sys::napi_create_external(
+            env.raw(),
+            boxed.cast(),
+            Some(free_handle),
+            ptr::null_mut(),
+            &mut external,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        // SAFETY: Node took no ownership, so the box is still ours.
+        drop(unsafe { Box::from_raw(boxed) });
+        return Err(Error::from_reason("could not make a serializer handle"));
+    }
+    // SAFETY: a handle made on this thread, in this call.
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), external) })
+}
+
+unsafe extern "C" fn free_handle(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+    // SAFETY: `data` is the box `handle` leaked, finalized once.
+    drop(unsafe { Box::from_raw(data.cast::<Arc<eventbus::Serializer>>()) });
+}
+
+/// Adds `_encodeInto` to the addon's exports.
+pub fn export(env: &Env, exports: &Object) -> Result<()> {
+    const NAME: &str = "_encodeInto";
+    let mut function = ptr::null_mut();
+    // SAFETY: on the JavaScript thread, while the module loads.
+    let status = unsafe {
+        sys::napi_create_function(
+            env.raw(),
+            NAME.as_ptr().cast(),
+            NAME.len() as isize,
+            Some(encode_into),
+            ptr::null_mut(),
+            &mut function,
+        )
+    };
+    if status != sys::Status::napi_ok {
+        return Err(Error::from_reason("could not make _encodeInto"));
+    }
+    // SAFETY: a live function handle, made just above.
+    let status = unsafe {
+        sys::napi_set_named_property(env.raw(), exports.raw(), c"_encodeInto".as_ptr(), function)
+    };
+    if status != sys::Status::napi_ok {
+        return Err(Error::from_reason("could not export _encodeInto"));
+    }
+    Ok(())
+}
+
+/// What a call throws: an `EventBusError`, a `TypeError` for misuse, or
+/// nothing of ours when JavaScript code the call ran (a getter) threw first.
+enum Thrown {
+    Core(eventbus::Error),
+    Misuse(&'static str),
+    Internal(&'static str),
+}
+
+/// `_encodeInto(handle, value, pool, offset)`.
+unsafe extern "C" fn encode_into(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> sys::napi_value {
+    // SAFETY: called by Node on the JavaScript thread, with this call's info.
+    let outcome = panic::catch_unwind(AssertUnwindSafe(|| unsafe { encode_call(env, info) }));
+    let thrown = match outcome {
+        Ok(Ok(result)) => return result,
+        Ok(Err(thrown)) => thrown,
+        Err(_) => Thrown::Internal("eventbus: encode failed unexpectedly; this is a bug"),
+    };
+    // SAFETY: on the JavaScript thread, in this call's handle scope.
+    unsafe {
+        let mut pending = false;
+        sys::napi_is_exception_pending(env, &mut pending);
+        if !pending {
+            match thrown {
+                Thrown::Core(err) => {
+                    sys::napi_throw(env, errors::to_js(env, &err));
+                }
+                Thrown::Misuse(message) => {
+                    let text = CString::new(message).unwrap_or_default();
+                    sys::napi_throw_type_error(env, ptr::null(), text.as_ptr());
+                }
+                Thrown::Internal(message) => {
+                    let text = CString::new(message).unwrap_or_default();
+                    sys::napi_throw_error(env, ptr::null(), text.as_ptr());
+                }
+            }
+        }
+    }
+    ptr::null_mut()
+}
+
+/// # Safety
+/// On the JavaScript thread, with the info of the current call.
+unsafe fn encode_call(
+    env: sys::napi_env,
+    info: sys::napi_callback_info,
+) -> std::result::Result<sys::napi_value, Thrown> {
+    let mut argc = 4usize;
+    let mut argv = [ptr::null_mut(); 4];
+    // SAFETY: `argv` holds `argc` handles; missing ones come back undefined.
+    let status = unsafe {
+        sys::napi_get_cb_info(
+            env,
+            info,
+            &mut argc,
+            argv.as_mut_ptr(),
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    if status != sys::Status::napi_ok || argc < 4 {
+        return Err(Thrown::Misuse(
+            "_encodeInto takes a handle, a value, a pool and an offset",
+        ));
+    }
+    let [handle, value, pool, offset] = argv;
+
+    let mut data = ptr::null_mut();
+    // SAFETY: fails for anything but an external.
+    if unsafe { sys::napi_get_value_external(env, handle, &mut data) } != sys::Status::napi_ok
+        || data.is_null()
+    {
+        return Err(Thrown::Misuse("encode must be called on a Serializer"));
+    }
+    // SAFETY: the only externals handed to this function are `handle`'s,
+    // alive while JavaScript holds the external, which it does for this call.
+    let serializer = unsafe { &*data.cast::<Arc<eventbus::Serializer>>() };
+
+    let (mut pool_data, mut pool_len) = (ptr::null_mut(), 0usize);
+    let mut start = 0u32;
+    // SAFETY: out-parameters written on success.
+    let pool_ok = unsafe {
+        sys::napi_get_buffer_info(env, pool, &mut pool_data, &mut pool_len) == sys::Status::napi_ok
+            && sys::napi_get_value_uint32(env, offset, &mut start) == sys::Status::napi_ok
+    };
+    let start = start as usize;
+    if !pool_ok || start > pool_len {
+        return Err(Thrown::Misuse(
+            "_encodeInto needs a Buffer pool and an offset inside it",
+        ));
+    }
+
+    // SAFETY: `value` is a handle passed to this call, on its thread.
+    let datum = unsafe { JsDatum::new(env, value) };
+    SCRATCH.with(|scratch| {
+        // A getter on the value may call encode again. That inner call finds
+        // the scratch taken: it gets its own Vec, and its message a Buffer of
+        // its own, because the outer call is yet to write at `start`.
+        let mut own = Vec::new();
+        let mut borrowed = scratch.try_borrow_mut();
+        let (out, room) = match borrowed.as_deref_mut() {
+            Ok(scratch) => (scratch, pool_len - start),
+            Err(_) => (&mut own, 0),
+        };
+        out.clear();
+        let encoded = serializer.encode_into(datum, out).map_err(Thrown::Core);
+        // SAFETY: `pool_data` holds `pool_len` bytes, `start + room` at most.
+        let result = encoded
+            .and_then(|()| unsafe { hand_out(env, out, pool_data.cast::<u8>().add(start), room) });
+        if out.capacity() > SCRATCH_KEPT {
+            *out = Vec::with_capacity(1024);
+        }
+        result
+    })
+}
+
+/// The message's length once copied to `room_data`, if it fits its `room`
+/// bytes, or else a `Buffer` of its own.
+///
+/// # Safety
+/// `room_data` points to `room` writable bytes of a live `Buffer`, and no
+/// JavaScript runs before the caller returns.
+unsafe fn hand_out(
+    env: sys::napi_env,
+    message: &[u8],
+    room_data: *mut u8,
+    room: usize,
+) -> std::result::Result<sys::napi_value, Thrown> {
+    let mut result = ptr::null_mut();
+    if message.len() <= room {
+        // SAFETY: the room holds the message, and the pool's memory cannot
+        // overlap the scratch Vec's.
+        unsafe { ptr::copy_nonoverlapping(message.as_ptr(), room_data, message.len()) };
+        // SAFETY: on the JavaScript thread.
+        if unsafe { sys::napi_create_uint32(env, message.len() as u32, &mut result) }
+            == sys::Status::napi_ok
+        {
+            return Ok(result);
+        }
+    } else {
+        let mut data = ptr::null_mut();
+        // SAFETY: on the JavaScript thread; the Buffer gets its own copy.
+        let status = unsafe {
+            sys::napi_create_buffer_copy(
+                env,
+                message.len(),
+                message.as_ptr().cast(),
+                &mut data,
+                &mut result,
+            )
+        };
+        if status == sys::Status::napi_ok {
+            return Ok(result);
+        }
+    }
+    Err(Thrown::Internal(
+        "eventbus: could not hand out the encoded message",
+    ))
+}
