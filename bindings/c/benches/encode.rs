@@ -3,8 +3,12 @@
 //! The C API is reached the way a C program reaches it: `libeventbus.so`
 //! (the release build, path given as the first argument) is loaded with
 //! `dlopen` and its exported functions called through their C signatures.
-//! Both paths parse the same JSON text each time and write the same framed
-//! bytes (checked first); rounds alternate between them, and the medians
+//! Every path parses the same JSON text each time and writes the same
+//! framed bytes (checked first). Two pairs are timed: a new buffer per
+//! message (`eventbus_serializer_encode`, freed with `eventbus_buffer_free`,
+//! against the core's `encode` and its new `Vec`), and a buffer kept from one
+//! message to the next (`eventbus_serializer_encode_to` against the core's
+//! `encode_into`). Rounds rotate the order of the paths, and the medians
 //! are reported.
 //!
 //! ```sh
@@ -17,16 +21,20 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use eventbus::Serializer;
+use eventbus::avro::JsonText;
 
 type NewFromSchema = unsafe extern "C" fn(u32, *const c_char, usize, *mut *mut c_void) -> u32;
 type Encode =
     unsafe extern "C" fn(*const c_void, *const c_char, usize, *mut *mut u8, *mut usize) -> u32;
+type EncodeTo =
+    unsafe extern "C" fn(*const c_void, *const c_char, usize, *mut u8, usize, *mut usize) -> u32;
 type Free = unsafe extern "C" fn(*mut c_void);
 
 /// The C API functions the benchmark calls.
 struct CApi {
     new_from_schema: NewFromSchema,
     encode: Encode,
+    encode_to: EncodeTo,
     buffer_free: Free,
     serializer_free: Free,
 }
@@ -57,6 +65,9 @@ impl CApi {
                 )?),
                 encode: std::mem::transmute::<*mut c_void, Encode>(symbol(
                     "eventbus_serializer_encode",
+                )?),
+                encode_to: std::mem::transmute::<*mut c_void, EncodeTo>(symbol(
+                    "eventbus_serializer_encode_to",
                 )?),
                 buffer_free: std::mem::transmute::<*mut c_void, Free>(symbol(
                     "eventbus_buffer_free",
@@ -110,10 +121,39 @@ impl Event {
         }
     }
 
-    /// The core's encode from the JSON text, as a Rust caller would write it.
+    /// The core's encode from the JSON text, as a Rust caller would write it:
+    /// the text read into the core's form for encoding, then encoded.
     fn encode_core(&self) -> Vec<u8> {
-        let value: serde_json::Value = serde_json::from_str(&self.json).expect("valid JSON");
-        self.core.encode(&value).expect("a valid record")
+        let value = JsonText::parse(&self.json).expect("valid JSON");
+        self.core.encode(value.datum()).expect("a valid record")
+    }
+
+    /// The core's encode into a buffer kept from one message to the next.
+    fn encode_core_into(&self, out: &mut Vec<u8>) -> usize {
+        let value = JsonText::parse(&self.json).expect("valid JSON");
+        out.clear();
+        self.core
+            .encode_into(value.datum(), out)
+            .expect("a valid record");
+        out.len()
+    }
+
+    /// The C API's encode of the same text into the caller's buffer.
+    fn encode_c_to(&self, api: &CApi, buffer: &mut [u8]) -> usize {
+        let mut len = 0;
+        // SAFETY: the C API's contract: a buffer and its capacity.
+        let result = unsafe {
+            (api.encode_to)(
+                self.c_serializer,
+                self.json.as_ptr().cast(),
+                self.json.len(),
+                buffer.as_mut_ptr(),
+                buffer.len(),
+                &mut len,
+            )
+        };
+        assert_eq!(result, 0, "eventbus_serializer_encode_to failed");
+        len
     }
 
     /// The C API's encode of the same text; the buffer is freed as C frees it.
@@ -198,9 +238,21 @@ fn main() {
     }
 
     println!("encode from JSON text, {rounds} interleaved rounds, medians (ns per event):");
-    println!("| event | core (Rust) | C API | C API / core |");
-    println!("|---|---|---|---|");
+    println!(
+        "| event | core (Rust), new Vec | C API, new buffer | ratio | core into a kept Vec | C API into the caller's buffer | ratio |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    let mut kept = Vec::with_capacity(16 * 1024);
+    let mut buffer = vec![0u8; 16 * 1024];
     for event in &events {
+        let mut written = vec![0u8; 16 * 1024];
+        let len = event.encode_c_to(&api, &mut written);
+        assert_eq!(
+            &written[..len],
+            &event.encode_core()[..],
+            "eventbus_serializer_encode_to and the core write different bytes for {}",
+            event.name
+        );
         // About 0.2 s per path per round.
         let start = Instant::now();
         let mut calibration = 0;
@@ -209,36 +261,37 @@ fn main() {
             calibration += 1;
         }
         let iterations = calibration * 4;
-        let (mut core, mut c_api) = (Vec::new(), Vec::new());
+        let time = |f: &mut dyn FnMut()| {
+            let start = Instant::now();
+            for _ in 0..iterations {
+                f();
+            }
+            start.elapsed().as_nanos() as f64 / iterations as f64
+        };
+        let mut samples: [Vec<f64>; 4] = Default::default();
         for round in 0..rounds {
-            let time_core = || {
-                let start = Instant::now();
-                for _ in 0..iterations {
-                    black_box(event.encode_core());
-                }
-                start.elapsed().as_nanos() as f64 / iterations as f64
-            };
-            let time_c = || {
-                let start = Instant::now();
-                for _ in 0..iterations {
-                    black_box(event.encode_c(&api, false));
-                }
-                start.elapsed().as_nanos() as f64 / iterations as f64
-            };
-            // Alternate which goes first, so neither always gets a warm cache.
-            if round % 2 == 0 {
-                core.push(time_core());
-                c_api.push(time_c());
-            } else {
-                c_api.push(time_c());
-                core.push(time_core());
+            let mut paths: [Box<dyn FnMut()>; 4] = [
+                Box::new(|| drop(black_box(event.encode_core()))),
+                Box::new(|| drop(black_box(event.encode_c(&api, false)))),
+                Box::new(|| {
+                    black_box(event.encode_core_into(&mut kept));
+                }),
+                Box::new(|| {
+                    black_box(event.encode_c_to(&api, &mut buffer));
+                }),
+            ];
+            // Rotate which goes first, so that none always gets a warm cache.
+            for step in 0..paths.len() {
+                let path = (round + step) % paths.len();
+                samples[path].push(time(&mut paths[path]));
             }
         }
-        let (core, c_api) = (median(core), median(c_api));
+        let [core, c_api, core_into, c_api_to] = samples.map(median);
         println!(
-            "| {} | {core:.0} | {c_api:.0} | {:.2}x |",
+            "| {} | {core:.0} | {c_api:.0} | {:.2}x | {core_into:.0} | {c_api_to:.0} | {:.2}x |",
             event.name,
-            c_api / core
+            c_api / core,
+            c_api_to / core_into
         );
         append_json(event.name, core, c_api);
     }

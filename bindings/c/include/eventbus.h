@@ -96,6 +96,8 @@ enum eventbus_result
     EVENTBUS_RESULT_INVALID_UTF8 = 101,
     // A JSON argument is not well-formed JSON.
     EVENTBUS_RESULT_INVALID_JSON = 102,
+    // The caller's buffer cannot hold the result; nothing was written.
+    EVENTBUS_RESULT_BUFFER_TOO_SMALL = 103,
     // A panic inside the library (a bug), or an error kind this version of
     // the C API does not know. The library stays usable.
     EVENTBUS_RESULT_INTERNAL = 200,
@@ -474,6 +476,23 @@ eventbus_result eventbus_serializer_encode(const struct eventbus_serializer *ser
                                            size_t json_len,
                                            uint8_t **bytes_out,
                                            size_t *bytes_len_out);
+
+// As `eventbus_serializer_encode`, but writes the framed message into the
+// caller's `buffer` of `capacity` bytes, with no allocation to free: for
+// callers that encode many messages into one buffer of their own.
+//
+// A message longer than `capacity` fails with
+// `EVENTBUS_RESULT_BUFFER_TOO_SMALL`, whose message gives the length
+// needed, and leaves `buffer` untouched; `eventbus_serializer_encode`
+// takes any length. `buffer` may be NULL only when `capacity` is 0. On
+// success the first `*bytes_len_out` bytes of `buffer` hold the message.
+// Threads: any, concurrently on one serializer (with separate buffers).
+eventbus_result eventbus_serializer_encode_to(const struct eventbus_serializer *serializer,
+                                              const char *json_text,
+                                              size_t json_len,
+                                              uint8_t *buffer,
+                                              size_t capacity,
+                                              size_t *bytes_len_out);
 
 // Decodes a framed message (`message_len` bytes) written with this
 // serializer's schema id into JSON text, rendered as the encoder reads it,

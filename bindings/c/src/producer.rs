@@ -12,6 +12,7 @@ use std::mem::ManuallyDrop;
 use std::sync::Arc;
 use std::time::Duration;
 
+use eventbus::avro::JsonText;
 use eventbus::{DeliveryReport, Producer, TopicBinding};
 
 use crate::boundary::{
@@ -231,7 +232,12 @@ pub extern "C" fn eventbus_producer_produce(
             Some(unsafe { json(key_json, key_json_len, "key_json") }?)
         };
         let headers = unsafe { read_headers(headers, headers_len) }?;
-        let delivery = producer.produce(topic, key.as_ref(), &value, &headers)?;
+        let delivery = producer.produce(
+            topic,
+            key.as_ref().map(JsonText::datum),
+            value.datum(),
+            &headers,
+        )?;
         if let Some(callback) = on_delivery {
             let topic_name = handle
                 .topic_names

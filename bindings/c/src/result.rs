@@ -48,6 +48,8 @@ pub enum eventbus_result {
     InvalidUtf8 = 101,
     /// A JSON argument is not well-formed JSON.
     InvalidJson = 102,
+    /// The caller's buffer cannot hold the result; nothing was written.
+    BufferTooSmall = 103,
     /// A panic inside the library (a bug), or an error kind this version of
     /// the C API does not know. The library stays usable.
     Internal = 200,
@@ -95,13 +97,14 @@ impl eventbus_result {
             eventbus_result::NullPointer => c"null_pointer",
             eventbus_result::InvalidUtf8 => c"invalid_utf8",
             eventbus_result::InvalidJson => c"invalid_json",
+            eventbus_result::BufferTooSmall => c"buffer_too_small",
             eventbus_result::Internal => c"internal",
         }
     }
 }
 
 /// Every code, for the name table and the tests.
-const ALL_RESULTS: [eventbus_result; 17] = [
+const ALL_RESULTS: [eventbus_result; 18] = [
     eventbus_result::Ok,
     eventbus_result::Config,
     eventbus_result::InvalidSchema,
@@ -118,6 +121,7 @@ const ALL_RESULTS: [eventbus_result; 17] = [
     eventbus_result::NullPointer,
     eventbus_result::InvalidUtf8,
     eventbus_result::InvalidJson,
+    eventbus_result::BufferTooSmall,
     eventbus_result::Internal,
 ];
 

@@ -122,7 +122,7 @@ pub extern "C" fn eventbus_serializer_encode(
         let record = unsafe { json(json_text, json_len, "json") }?;
         let (block, len) = ENCODE_BUFFER.with_borrow_mut(|buffer| {
             buffer.clear();
-            serializer.encode_into(&record, buffer)?;
+            serializer.encode_into(record.datum(), buffer)?;
             Ok::<_, Failure>((malloc_copy(buffer)?, buffer.len()))
         })?;
         // SAFETY: both checked non-NULL.
@@ -130,6 +130,57 @@ pub extern "C" fn eventbus_serializer_encode(
             *bytes_out = block;
             *bytes_len_out = len;
         }
+        Ok(())
+    })
+}
+
+/// As `eventbus_serializer_encode`, but writes the framed message into the
+/// caller's `buffer` of `capacity` bytes, with no allocation to free: for
+/// callers that encode many messages into one buffer of their own.
+///
+/// A message longer than `capacity` fails with
+/// `EVENTBUS_RESULT_BUFFER_TOO_SMALL`, whose message gives the length
+/// needed, and leaves `buffer` untouched; `eventbus_serializer_encode`
+/// takes any length. `buffer` may be NULL only when `capacity` is 0. On
+/// success the first `*bytes_len_out` bytes of `buffer` hold the message.
+/// Threads: any, concurrently on one serializer (with separate buffers).
+#[unsafe(no_mangle)]
+pub extern "C" fn eventbus_serializer_encode_to(
+    serializer: *const eventbus_serializer,
+    json_text: *const c_char,
+    json_len: usize,
+    buffer: *mut u8,
+    capacity: usize,
+    bytes_len_out: *mut usize,
+) -> eventbus_result {
+    guard(|| {
+        // SAFETY: a live handle; `json_len` readable bytes at `json_text`.
+        let serializer = &unsafe { borrow(serializer, "serializer") }?.serializer;
+        let bytes_len_out = out(bytes_len_out, "bytes_len_out")?;
+        if buffer.is_null() && capacity > 0 {
+            return Err(Failure::null("buffer"));
+        }
+        let record = unsafe { json(json_text, json_len, "json") }?;
+        let len = ENCODE_BUFFER.with_borrow_mut(|scratch| {
+            scratch.clear();
+            serializer.encode_into(record.datum(), scratch)?;
+            if scratch.len() > capacity {
+                return Err(Failure::new(
+                    eventbus_result::BufferTooSmall,
+                    format!(
+                        "the message needs {} bytes and the buffer holds {capacity}",
+                        scratch.len()
+                    ),
+                ));
+            }
+            // SAFETY: `buffer` has room for `capacity` bytes (the caller's
+            // contract), at least the message's; it cannot overlap the
+            // library's own scratch.
+            unsafe { std::ptr::copy_nonoverlapping(scratch.as_ptr(), buffer, scratch.len()) };
+            Ok(scratch.len())
+        })?;
+        // SAFETY: checked non-NULL.
+        unsafe { *bytes_len_out = len };
         Ok(())
     })
 }

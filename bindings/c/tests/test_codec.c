@@ -97,6 +97,62 @@ static void encodes_every_example_as_the_core_does(void) {
     free_vectors(vectors, count);
 }
 
+static void encodes_into_the_callers_buffer(void) {
+    size_t count = 0;
+    struct vector *vectors = read_vectors(&count);
+    CHECK(count > 0);
+    for (size_t i = 0; i < count; i++) {
+        eventbus_serializer *serializer =
+            serializer_for(vectors[i].schema_id, vectors[i].schema_path);
+        if (serializer == NULL)
+            continue;
+        const char *json = vectors[i].json;
+        uint8_t buffer[8192];
+        size_t len = 0;
+        CHECK_OK(eventbus_serializer_encode_to(serializer, json, strlen(json), buffer,
+                                               sizeof buffer, &len));
+        char *got = hex(buffer, len);
+        if (strcmp(got, vectors[i].hex) != 0)
+            check_failed(__FILE__, __LINE__, "vector %zu (%s): wrote %s, the core %s", i,
+                         vectors[i].schema_path, got, vectors[i].hex);
+        free(got);
+
+        /* One byte short: refused, with nothing written. */
+        uint8_t short_buffer[8192];
+        memset(short_buffer, 0xAA, sizeof short_buffer);
+        size_t untouched = 12345;
+        CHECK_RESULT(eventbus_serializer_encode_to(serializer, json, strlen(json), short_buffer,
+                                                   len - 1, &untouched),
+                     EVENTBUS_RESULT_BUFFER_TOO_SMALL);
+        CHECK(untouched == 12345);
+        CHECK(strstr(eventbus_last_error_message(), "needs") != NULL);
+        size_t aa = 0;
+        while (aa < sizeof short_buffer && short_buffer[aa] == 0xAA)
+            aa++;
+        CHECK(aa == sizeof short_buffer);
+        eventbus_serializer_free(serializer);
+    }
+    free_vectors(vectors, count);
+
+    /* NULL is a buffer of no bytes; NULL with a capacity is a mistake. */
+    char *path = repo_path("examples/schemas/user.avsc");
+    eventbus_serializer *users = serializer_for(7, path);
+    free(path);
+    const char *user = "{\"name\": \"N\", \"company\": \"C\", "
+                       "\"dateOfBirth\": \"2000-07-26\", \"sequenceNumber\": 1}";
+    size_t len = 0;
+    CHECK_RESULT(eventbus_serializer_encode_to(users, user, strlen(user), NULL, 0, &len),
+                 EVENTBUS_RESULT_BUFFER_TOO_SMALL);
+    CHECK_RESULT(eventbus_serializer_encode_to(users, user, strlen(user), NULL, 64, &len),
+                 EVENTBUS_RESULT_NULL_POINTER);
+    uint8_t buffer[64];
+    CHECK_RESULT(eventbus_serializer_encode_to(users, "{\"name\": 1}", 11, buffer, sizeof buffer,
+                                               &len),
+                 EVENTBUS_RESULT_INVALID_RECORD);
+    CHECK(strcmp(eventbus_last_error_field_path(), "name") == 0);
+    eventbus_serializer_free(users);
+}
+
 static void decoding_and_encoding_again_gives_the_same_bytes(void) {
     size_t count = 0;
     struct vector *vectors = read_vectors(&count);
@@ -199,6 +255,7 @@ const struct test_case codec_tests[] = {
     {"decoding_and_encoding_again_gives_the_same_bytes",
      decoding_and_encoding_again_gives_the_same_bytes, false},
     {"decodes_into_natural_json", decodes_into_natural_json, false},
+    {"encodes_into_the_callers_buffer", encodes_into_the_callers_buffer, false},
     {"one_serializer_encodes_on_many_threads_at_once",
      one_serializer_encodes_on_many_threads_at_once, false},
 };

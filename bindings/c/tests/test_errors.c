@@ -42,6 +42,7 @@ static void result_codes_have_stable_numbers_and_names(void) {
                  "registry_unavailable") == 0);
     CHECK(strcmp(eventbus_result_name(EVENTBUS_RESULT_QUEUE_FULL), "queue_full") == 0);
     CHECK(strcmp(eventbus_result_name(EVENTBUS_RESULT_INVALID_UTF8), "invalid_utf8") == 0);
+    CHECK(strcmp(eventbus_result_name(EVENTBUS_RESULT_BUFFER_TOO_SMALL), "buffer_too_small") == 0);
     CHECK(strcmp(eventbus_result_name(13), "unknown") == 0);
     CHECK(strcmp(eventbus_version(), EVENTBUS_VERSION) == 0);
 }

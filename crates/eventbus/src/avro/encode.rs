@@ -368,22 +368,33 @@ impl Plan {
         .in_field(&field.name)
     }
 
+    /// Why an object has more entries than the fields it filled: a key the
+    /// record lacks, or one of its fields given more than once (a repeated
+    /// key in JSON text, or a Ruby hash with the name as a string and as a
+    /// symbol).
     fn unknown_field<D: Datum>(&self, record: &Record, datum: &D) -> RecordError {
         let mut unknown = None;
+        let mut seen: Vec<String> = Vec::new();
+        let mut repeated = None;
         let _ = datum.for_each_entry(|key, _| {
-            if unknown.is_none() && !record.fields.iter().any(|f| *f.name == *key) {
-                unknown = Some(key.to_string());
+            if !record.fields.iter().any(|f| *f.name == *key) {
+                unknown.get_or_insert_with(|| key.to_string());
+            } else if seen.iter().any(|name| name == key) {
+                repeated.get_or_insert_with(|| key.to_string());
+            } else {
+                seen.push(key.to_string());
             }
             Ok(())
         });
-        match unknown {
-            Some(key) => RecordError::new(format!(
+        match (unknown, repeated) {
+            (Some(key), _) => RecordError::new(format!(
                 "unknown field, not in record {}; remove it or use a schema that has it",
                 record.name
             ))
             .in_field(&key),
-            None => RecordError::new(format!(
-                "a field of record {} is given twice (as a string and a symbol key?)",
+            (None, Some(key)) => RecordError::new("given more than once; keep one").in_field(&key),
+            (None, None) => RecordError::new(format!(
+                "a field of record {} is given more than once (as a string and as a symbol?)",
                 record.name
             )),
         }

@@ -6,12 +6,14 @@ mod datum;
 mod decode;
 mod encode;
 mod json;
+mod json_text;
 pub mod logical;
 mod path;
 mod plan;
 
 pub use datum::{Datum, DatumBuilder, DatumKind, TimeUnit};
 pub use json::JsonBuilder;
+pub use json_text::{JsonText, Node as JsonNode};
 pub use path::RecordError;
 pub use plan::Plan;
 
