@@ -30,23 +30,11 @@ struct ProducerLimits {
     queue_max_bytes: Option<u64>,
 }
 
-/// The keys `eventbus_config_set` takes.
-const KEYS: &[&str] = &[
-    "bootstrap_servers",
-    "security_protocol",
-    "aws_region",
-    "role_arn",
-    "role_session_name",
-    "sts_region",
-    "role_external_id",
-    "ssl_ca_location",
-    "schema_registry_url",
-    "schema_registry_path_prefix",
-    "schema_registry_basic_auth",
-    "schema_registry_ca_location",
+/// The keys `eventbus_config_set` takes beyond the core's own settings
+/// (`ConfigBuilder::SETTINGS`): durations in milliseconds and byte counts.
+const C_KEYS: &[&str] = &[
     "schema_registry_request_timeout_ms",
     "schema_registry_retry_ms",
-    "enable_idempotence",
     "startup_timeout_ms",
     "message_timeout_ms",
     "enqueue_timeout_ms",
@@ -86,32 +74,11 @@ impl eventbus_config {
         };
         let millis = || number("milliseconds").map(Duration::from_millis);
         self.core = match key {
-            "bootstrap_servers" => core.bootstrap_servers(value),
-            "security_protocol" => core.security_protocol(value),
-            "aws_region" => core.aws_region(value),
-            "role_arn" => core.role_arn(value),
-            "role_session_name" => core.role_session_name(value),
-            "sts_region" => core.sts_region(value),
-            "role_external_id" => core.role_external_id(value),
-            "ssl_ca_location" => core.ssl_ca_location(value),
-            "schema_registry_url" => core.schema_registry_url(value),
-            "schema_registry_path_prefix" => core.schema_registry_path_prefix(value),
-            "schema_registry_basic_auth" => core.schema_registry_basic_auth(value),
-            "schema_registry_ca_location" => core.schema_registry_ca_location(value),
             "schema_registry_request_timeout_ms" => core.schema_registry_request_timeout(millis()?),
             "schema_registry_retry_ms" => core.schema_registry_retry(RetryPolicy {
                 total_time: millis()?,
                 ..RetryPolicy::default()
             }),
-            "enable_idempotence" => match value.trim() {
-                "true" | "1" => core.enable_idempotence(true),
-                "false" | "0" => core.enable_idempotence(false),
-                _ => {
-                    return Err(Failure::config(format!(
-                        "enable_idempotence must be \"true\" or \"false\", not {value:?}"
-                    )));
-                }
-            },
             "startup_timeout_ms" => {
                 self.limits.startup_timeout = Some(millis()?);
                 core
@@ -128,11 +95,13 @@ impl eventbus_config {
                 self.limits.queue_max_bytes = Some(number("bytes")?);
                 core
             }
+            _ if ConfigBuilder::SETTINGS.contains(&key) => core.setting(key, value)?,
             _ => {
                 return Err(Failure::config(format!(
-                    "unknown setting {key:?}; known: {} (librdkafka properties go through \
+                    "unknown setting {key:?}; known: {}, {} (librdkafka properties go through \
                      eventbus_config_set_kafka_property)",
-                    KEYS.join(", ")
+                    ConfigBuilder::SETTINGS.join(", "),
+                    C_KEYS.join(", ")
                 )));
             }
         };

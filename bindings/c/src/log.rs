@@ -10,12 +10,10 @@
 
 use std::collections::VecDeque;
 use std::ffi::{CString, c_char, c_void};
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicPtr, AtomicU8, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, Once, PoisonError};
 use std::thread::{JoinHandle, ThreadId};
 
-use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -271,49 +269,12 @@ impl<S: Subscriber> Layer<S> for ForwardToCallback {
         let Some(forwarder) = Forwarder::current() else {
             return;
         };
-        let mut text = MessageText::default();
-        event.record(&mut text);
+        let text = eventbus::log_text::event_text(event);
         forwarder.push(Record {
             level: level_of(event.metadata().level()),
             target: c_text(event.metadata().target()),
-            message: c_text(&text.finish()),
+            message: c_text(&text),
         });
-    }
-}
-
-/// An event as one line: its message, then `name=value` for each field.
-#[derive(Default)]
-struct MessageText {
-    message: String,
-    fields: String,
-}
-
-impl MessageText {
-    fn finish(mut self) -> String {
-        if !self.fields.is_empty() {
-            self.message.push_str(" (");
-            self.message.push_str(self.fields.trim_start());
-            self.message.push(')');
-        }
-        self.message
-    }
-}
-
-impl Visit for MessageText {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
     }
 }
 

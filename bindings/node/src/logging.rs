@@ -8,14 +8,12 @@
 //! and events below the level are never formatted.
 
 use std::ffi::c_void;
-use std::fmt::Write as _;
 use std::ptr;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 
 use napi::bindgen_prelude::*;
 use napi::sys;
-use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -210,12 +208,11 @@ impl<S: Subscriber> Layer<S> for HostLogLayer {
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut line = MessageLine::default();
-        event.record(&mut line);
+        let line = eventbus::log_text::event_text(event);
         let record = Record(
             level_name(severity(event.metadata().level())),
             event.metadata().target().to_owned(),
-            line.finish(),
+            line,
         );
         let logger = LOGGER.lock().unwrap_or_else(PoisonError::into_inner);
         let Some(queue) = logger.as_ref() else {
@@ -234,38 +231,6 @@ impl<S: Subscriber> Layer<S> for HostLogLayer {
         if status != sys::Status::napi_ok {
             drop(unsafe { Box::from_raw(data.cast::<Record>()) });
         }
-    }
-}
-
-/// The event's message followed by its fields as `name=value`.
-#[derive(Default)]
-struct MessageLine {
-    text: String,
-    fields: String,
-}
-
-impl Visit for MessageLine {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.text, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.text.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
-        }
-    }
-}
-
-impl MessageLine {
-    fn finish(mut self) -> String {
-        self.text.push_str(&self.fields);
-        self.text
     }
 }
 

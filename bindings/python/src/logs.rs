@@ -9,12 +9,10 @@
 //! that they cost nothing otherwise. The core never logs tokens, secrets
 //! or payloads; nothing is added here.
 
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -100,48 +98,11 @@ impl<S: Subscriber> Layer<S> for ForwardToPython {
         if *metadata.level() == Level::TRACE {
             return;
         }
-        let mut text = MessageText::default();
-        event.record(&mut text);
+        let text = eventbus::log_text::event_text(event);
         dispatch::send(Job::Log(Record {
             level: python_level(metadata.level()),
             target: metadata.target().to_owned(),
-            message: text.finish(),
+            message: text,
         }));
-    }
-}
-
-/// An event as one line: its message, then `name=value` for each field.
-#[derive(Default)]
-struct MessageText {
-    message: String,
-    fields: String,
-}
-
-impl MessageText {
-    fn finish(mut self) -> String {
-        if !self.fields.is_empty() {
-            self.message.push_str(" (");
-            self.message.push_str(self.fields.trim_start());
-            self.message.push(')');
-        }
-        self.message
-    }
-}
-
-impl Visit for MessageText {
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.message.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.message, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
     }
 }

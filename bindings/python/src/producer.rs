@@ -495,22 +495,9 @@ fn read_topics(topics: &Bound<'_, PyAny>) -> PyResult<Vec<TopicBinding>> {
     Ok(bindings)
 }
 
-/// The keyword settings a producer takes, each overriding what the
-/// environment gives.
-const SETTINGS: &[&str] = &[
-    "bootstrap_servers",
-    "security_protocol",
-    "aws_region",
-    "role_arn",
-    "role_session_name",
-    "sts_region",
-    "role_external_id",
-    "ssl_ca_location",
-    "schema_registry_url",
-    "schema_registry_path_prefix",
-    "schema_registry_basic_auth",
-    "schema_registry_ca_location",
-    "enable_idempotence",
+/// The keyword settings a producer takes beyond the core's own
+/// (`ConfigBuilder::SETTINGS`), each overriding what the environment gives.
+const PYTHON_SETTINGS: &[&str] = &[
     "kafka_properties",
     "startup_timeout",
     "message_timeout",
@@ -551,16 +538,7 @@ fn read_settings(
             };
             config = match name.as_str() {
                 "bootstrap_servers" => config.bootstrap_servers(bootstrap_servers(&value)?),
-                "security_protocol" => config.security_protocol(text()?),
-                "aws_region" => config.aws_region(text()?),
-                "role_arn" => config.role_arn(text()?),
-                "role_session_name" => config.role_session_name(text()?),
-                "sts_region" => config.sts_region(text()?),
-                "role_external_id" => config.role_external_id(text()?),
                 "ssl_ca_location" => config.ssl_ca_location(path()?),
-                "schema_registry_url" => config.schema_registry_url(text()?),
-                "schema_registry_path_prefix" => config.schema_registry_path_prefix(text()?),
-                "schema_registry_basic_auth" => config.schema_registry_basic_auth(text()?),
                 "schema_registry_ca_location" => config.schema_registry_ca_location(path()?),
                 "enable_idempotence" => {
                     config.enable_idempotence(value.extract::<bool>().map_err(|_| {
@@ -597,10 +575,18 @@ fn read_settings(
                     })?);
                     config
                 }
+                // The rest of the core's settings are text.
+                other if ConfigBuilder::SETTINGS.contains(&other) => config
+                    .setting(other, &text()?)
+                    .map_err(|err| errors::to_py(py, &err))?,
                 _ => {
                     return Err(errors::config(
                         py,
-                        format!("unknown setting {name:?}; known: {}", SETTINGS.join(", ")),
+                        format!(
+                            "unknown setting {name:?}; known: {}, {}",
+                            ConfigBuilder::SETTINGS.join(", "),
+                            PYTHON_SETTINGS.join(", ")
+                        ),
                     ));
                 }
             };

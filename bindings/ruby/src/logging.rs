@@ -7,13 +7,11 @@
 //! them to the logger. Events below the logger's level are never formatted.
 
 use std::collections::VecDeque;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use magnus::{Error, RModule, Ruby, function};
-use tracing::field::{Field, Visit};
 use tracing::subscriber::Interest;
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -73,12 +71,11 @@ impl<S: Subscriber> Layer<S> for HostLogLayer {
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let mut line = MessageLine::default();
-        event.record(&mut line);
+        let line = eventbus::log_text::event_text(event);
         let record = (
             severity(event.metadata().level()),
             event.metadata().target().to_owned(),
-            line.finish(),
+            line,
         );
         let mut records = QUEUE.records.lock().unwrap_or_else(PoisonError::into_inner);
         if records.len() >= QUEUE_CAPACITY {
@@ -87,38 +84,6 @@ impl<S: Subscriber> Layer<S> for HostLogLayer {
         }
         records.push_back(record);
         QUEUE.ready.notify_one();
-    }
-}
-
-/// The event's message followed by its fields as `name=value`.
-#[derive(Default)]
-struct MessageLine {
-    text: String,
-    fields: String,
-}
-
-impl Visit for MessageLine {
-    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
-        if field.name() == "message" {
-            let _ = write!(self.text, "{value:?}");
-        } else {
-            let _ = write!(self.fields, " {}={value:?}", field.name());
-        }
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        if field.name() == "message" {
-            self.text.push_str(value);
-        } else {
-            let _ = write!(self.fields, " {}={value}", field.name());
-        }
-    }
-}
-
-impl MessageLine {
-    fn finish(mut self) -> String {
-        self.text.push_str(&self.fields);
-        self.text
     }
 }
 

@@ -215,26 +215,7 @@ fn config(
 ) -> eventbus::Result<Config> {
     let mut builder = ConfigBuilder::from_lookup(|name| std::env::var(name).ok());
     for (name, value) in settings {
-        builder = match name.as_str() {
-            "bootstrap_servers" => builder.bootstrap_servers(value),
-            "security_protocol" => builder.security_protocol(value),
-            "aws_region" => builder.aws_region(value),
-            "role_arn" => builder.role_arn(value),
-            "role_session_name" => builder.role_session_name(value),
-            "sts_region" => builder.sts_region(value),
-            "role_external_id" => builder.role_external_id(value),
-            "ssl_ca_location" => builder.ssl_ca_location(value),
-            "schema_registry_url" => builder.schema_registry_url(value),
-            "schema_registry_path_prefix" => builder.schema_registry_path_prefix(value),
-            "schema_registry_basic_auth" => builder.schema_registry_basic_auth(value),
-            "schema_registry_ca_location" => builder.schema_registry_ca_location(value),
-            "enable_idempotence" => builder.enable_idempotence(value == "true"),
-            other => {
-                return Err(eventbus::Error::Config(format!(
-                    "unknown producer setting {other:?}"
-                )));
-            }
-        };
+        builder = builder.setting(&name, &value)?;
     }
     for (key, value) in kafka_properties {
         builder = builder.kafka_property(key, value);

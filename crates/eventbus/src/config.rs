@@ -449,6 +449,62 @@ impl ConfigBuilder {
         self
     }
 
+    /// The settings [`ConfigBuilder::setting`] takes by name: the text and
+    /// yes-or-no settings, each named as its method here. Bindings take these
+    /// by these names, and add only the ones whose values are their host's
+    /// own (durations, maps of librdkafka properties).
+    pub const SETTINGS: &'static [&'static str] = &[
+        "bootstrap_servers",
+        "security_protocol",
+        "aws_region",
+        "role_arn",
+        "role_session_name",
+        "sts_region",
+        "role_external_id",
+        "ssl_ca_location",
+        "schema_registry_url",
+        "schema_registry_path_prefix",
+        "schema_registry_basic_auth",
+        "schema_registry_ca_location",
+        "enable_idempotence",
+    ];
+
+    /// Applies one of [`ConfigBuilder::SETTINGS`] by name, from its text:
+    /// `"true"` or `"false"` (or `"1"`, `"0"`) for `enable_idempotence`. An unknown name or a
+    /// malformed value is a config error naming it, with the builder
+    /// dropped; clone it first to keep it.
+    pub fn setting(self, name: &str, value: &str) -> Result<Self> {
+        Ok(match name {
+            "bootstrap_servers" => self.bootstrap_servers(value),
+            "security_protocol" => self.security_protocol(value),
+            "aws_region" => self.aws_region(value),
+            "role_arn" => self.role_arn(value),
+            "role_session_name" => self.role_session_name(value),
+            "sts_region" => self.sts_region(value),
+            "role_external_id" => self.role_external_id(value),
+            "ssl_ca_location" => self.ssl_ca_location(value),
+            "schema_registry_url" => self.schema_registry_url(value),
+            "schema_registry_path_prefix" => self.schema_registry_path_prefix(value),
+            "schema_registry_basic_auth" => self.schema_registry_basic_auth(value),
+            "schema_registry_ca_location" => self.schema_registry_ca_location(value),
+            "enable_idempotence" => match value.trim() {
+                "true" | "1" => self.enable_idempotence(true),
+                "false" | "0" => self.enable_idempotence(false),
+                _ => {
+                    return Err(Error::Config(format!(
+                        "enable_idempotence must be \"true\" or \"false\", not {value:?}"
+                    )));
+                }
+            },
+            _ => {
+                return Err(Error::Config(format!(
+                    "unknown setting {name:?}; known: {}",
+                    Self::SETTINGS.join(", ")
+                )));
+            }
+        })
+    }
+
     /// Checks every setting and applies the Event Bus rules.
     pub fn build(self) -> Result<Config> {
         let security_protocol = match &self.security_protocol {

@@ -252,3 +252,52 @@ fn enabling_idempotence_logs_the_permission_it_needs() {
         "{logs}"
     );
 }
+
+#[test]
+fn settings_by_name_reach_the_same_builder_methods() {
+    let mut builder = ConfigBuilder::default();
+    for name in ConfigBuilder::SETTINGS {
+        let value = match *name {
+            "bootstrap_servers" => "broker:9092",
+            "security_protocol" => "PLAINTEXT",
+            "enable_idempotence" => "false",
+            "schema_registry_url" => "http://registry:8081",
+            "aws_region" | "sts_region" => "us-gov-west-1",
+            "role_arn" => "arn:aws-us-gov:iam::123456789012:role/producer",
+            "schema_registry_path_prefix" => "/apis/ccompat/v7",
+            "schema_registry_basic_auth" => "user:secret",
+            _ => "value",
+        };
+        builder = builder.setting(name, value).unwrap();
+    }
+    let config = builder
+        .clone()
+        .setting("ssl_ca_location", "/ca.pem")
+        .unwrap()
+        .build()
+        .unwrap();
+    assert_eq!(config.bootstrap_servers(), ["broker:9092"]);
+    assert_eq!(config.security_protocol(), SecurityProtocol::Plaintext);
+    assert_eq!(
+        config.aws().role_arn.as_deref(),
+        Some("arn:aws-us-gov:iam::123456789012:role/producer")
+    );
+    assert_eq!(config.aws().role_session_name.as_deref(), Some("value"));
+    assert_eq!(
+        config.ssl_ca_location(),
+        Some(std::path::Path::new("/ca.pem"))
+    );
+    assert!(!config.enable_idempotence());
+
+    let unknown = builder
+        .clone()
+        .setting("bootstrap_server", "x")
+        .unwrap_err();
+    assert_eq!(unknown.kind(), ErrorKind::Config);
+    assert!(
+        unknown.to_string().contains("bootstrap_servers"),
+        "{unknown}"
+    );
+    let malformed = builder.setting("enable_idempotence", "maybe").unwrap_err();
+    assert!(malformed.to_string().contains("\"maybe\""), "{malformed}");
+}

@@ -30,6 +30,7 @@ mod connection;
 pub mod diagnostics;
 pub mod error;
 pub mod iam;
+pub mod log_text;
 #[cfg(feature = "kafka")]
 pub mod producer;
 #[cfg(feature = "kafka")]
