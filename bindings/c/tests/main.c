@@ -100,9 +100,6 @@ int main(int argc, char **argv) {
 
     const char *skip = getenv("EVENTBUS_C_TEST_SKIP_STACK");
     bool skip_stack = skip != NULL && strcmp(skip, "1") == 0;
-    const char *skip_fork_env = getenv("EVENTBUS_C_TEST_SKIP_FORK");
-    bool skip_fork = skip_fork_env != NULL && strcmp(skip_fork_env, "1") == 0;
-    int fork_skipped = 0;
     const struct {
         const struct test_case *tests;
         size_t len;
@@ -121,10 +118,6 @@ int main(int argc, char **argv) {
                 skipped++;
                 continue;
             }
-            if (skip_fork && strstr(test->name, "fork") != NULL) {
-                fork_skipped++;
-                continue;
-            }
             current_test_failures = 0;
             test->run();
             fflush(stdout);
@@ -137,8 +130,6 @@ int main(int argc, char **argv) {
     }
     if (skipped > 0)
         printf("(%d stack tests left out: EVENTBUS_C_TEST_SKIP_STACK=1)\n", skipped);
-    if (fork_skipped > 0)
-        printf("(%d fork tests left out: EVENTBUS_C_TEST_SKIP_FORK=1)\n", fork_skipped);
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 && passed > 0 ? 0 : 1;
 }
