@@ -31,6 +31,13 @@ use crate::errors;
 /// huge message does not hold its memory for the life of the thread.
 const SCRATCH_KEPT: usize = 64 * 1024;
 
+/// Marks the externals `handle` makes, so that `_encodeInto` never reads
+/// another external (napi-rs's, another addon's) as a serializer.
+const HANDLE_TAG: sys::napi_type_tag = sys::napi_type_tag {
+    lower: 0x6576_656e_7462_7573,
+    upper: 0x7365_7269_616c_697a,
+};
+
 thread_local! {
     /// Where messages are encoded before they are copied into the pool. On
     /// the JavaScript thread only, one per thread (the main one, a worker's).
@@ -59,6 +66,13 @@ pub fn handle<'env>(
         // SAFETY: Node took no ownership, so the box is still ours.
         drop(unsafe { Box::from_raw(boxed) });
         return Err(Error::from_reason("could not make a serializer handle"));
+    }
+    // SAFETY: a live external, tagged once, just after it was made.
+    if unsafe { sys::napi_type_tag_object(env.raw(), external, &HANDLE_TAG) }
+        != sys::Status::napi_ok
+    {
+        // The external frees the box when it is collected.
+        return Err(Error::from_reason("could not tag a serializer handle"));
     }
     // SAFETY: a handle made on this thread, in this call.
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), external) })
@@ -167,14 +181,19 @@ unsafe fn encode_call(
     let [handle, value, pool, offset] = argv;
 
     let mut data = ptr::null_mut();
-    // SAFETY: fails for anything but an external.
-    if unsafe { sys::napi_get_value_external(env, handle, &mut data) } != sys::Status::napi_ok
-        || data.is_null()
-    {
+    let mut tagged = false;
+    // SAFETY: both fail for anything but an object or external.
+    let ours = unsafe {
+        sys::napi_check_object_type_tag(env, handle, &HANDLE_TAG, &mut tagged)
+            == sys::Status::napi_ok
+            && tagged
+            && sys::napi_get_value_external(env, handle, &mut data) == sys::Status::napi_ok
+    };
+    if !ours || data.is_null() {
         return Err(Thrown::Misuse("encode must be called on a Serializer"));
     }
-    // SAFETY: the only externals handed to this function are `handle`'s,
-    // alive while JavaScript holds the external, which it does for this call.
+    // SAFETY: an external tagged by `handle`, which holds a boxed Arc, alive
+    // while JavaScript holds the external, which it does for this call.
     let serializer = unsafe { &*data.cast::<Arc<eventbus::Serializer>>() };
 
     let (mut pool_data, mut pool_len) = (ptr::null_mut(), 0usize);

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 
-import { eventbus, record, schemaText } from './helpers.mjs'
+import { addon, eventbus, record, schemaText } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const avro = require('avsc')
@@ -187,6 +187,13 @@ test('keys holding undefined are absent; any other extra key is refused by name'
 
 test('encode on something that is not a Serializer is a TypeError', () => {
   assert.throws(() => Serializer.prototype.encode.call({}, record('user')), TypeError)
+  // The addon's encoder refuses anything but a serializer's own handle.
+  const pool = Buffer.alloc(64)
+  for (const handle of [{}, null, users, Buffer.alloc(8)]) {
+    assert.throws(() => addon._encodeInto(handle, record('user'), pool, 0), TypeError)
+  }
+  assert.throws(() => addon._encodeInto(users._handle(), record('user'), pool, 65), TypeError)
+  assert.equal(addon._encodeInto(users._handle(), record('user'), pool, 0), users.encode(record('user')).length)
 })
 
 test('decode refuses another schema id and bytes that are not a message', () => {
