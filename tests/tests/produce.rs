@@ -232,6 +232,49 @@ fn an_invalid_record_among_valid_ones_is_refused_alone() {
     assert_eq!(sequences, [0, 1, 2, 3, 5, 6, 7, 8, 9]);
 }
 
+/// `flush` and `close` return only once the callbacks of the messages they
+/// waited for have run, however slow a callback is.
+#[test]
+#[ignore = "needs the local stack: run through `cargo xtask test`"]
+fn flush_and_close_wait_for_the_delivery_callbacks() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    let topic = unique_topic("callbacks");
+    let producer = Producer::builder(config())
+        .topic(bind(&topic, "schemas/user.avsc", "schemas/user-key.avsc"))
+        .build()
+        .unwrap();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let send = |sequence: i64| {
+        let finished = finished.clone();
+        producer
+            .produce(&topic, Some(&json!(sequence)), &user(sequence), &[])
+            .unwrap()
+            .on_complete(move |report| {
+                report.expect("delivered");
+                // Slower than the delivery itself, so that a wait that
+                // looked only at the reports would return first.
+                std::thread::sleep(Duration::from_millis(300));
+                finished.fetch_add(1, Ordering::SeqCst);
+            });
+    };
+    send(1);
+    producer.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        1,
+        "flush returned before the callback ran"
+    );
+    send(2);
+    producer.close(Duration::from_secs(30)).unwrap();
+    assert_eq!(
+        finished.load(Ordering::SeqCst),
+        2,
+        "close returned before the callback ran"
+    );
+}
+
 /// 10,000 events in flight while the broker is killed with SIGKILL and
 /// started again: every event ends acknowledged or reported failed, and
 /// every acknowledged event is in the topic. Idempotence is off, so retries

@@ -322,7 +322,9 @@ fn report_to(
 /// `EVENTBUS_RESULT_TIMEOUT` if messages are still queued then; they stay
 /// queued and are reported later.
 ///
-/// Blocks the calling thread. Threads: any, concurrently with produce.
+/// Blocks the calling thread. Threads: any, concurrently with produce, but
+/// not a delivery callback: the message being reported counts as queued
+/// until its callback returns, so the wait would last the whole timeout.
 #[unsafe(no_mangle)]
 pub extern "C" fn eventbus_producer_flush(
     producer: *const eventbus_producer,
@@ -342,7 +344,8 @@ pub extern "C" fn eventbus_producer_flush(
 /// and reported failed to their callbacks, and this fails with
 /// `EVENTBUS_RESULT_TIMEOUT` saying how many. Calling it again is harmless.
 ///
-/// Blocks the calling thread. Threads: any.
+/// Blocks the calling thread. Threads: any but a delivery callback's (see
+/// `eventbus_producer_flush`).
 #[unsafe(no_mangle)]
 pub extern "C" fn eventbus_producer_close(
     producer: *const eventbus_producer,

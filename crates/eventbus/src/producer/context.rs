@@ -45,7 +45,6 @@ impl ProducerContext for EventBusContext {
     type DeliveryOpaque = Arc<DeliverySlot>;
 
     fn delivery(&self, result: &DeliveryResult<'_>, slot: Arc<DeliverySlot>) {
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
         let outcome = match result {
             Ok(message) => {
                 self.connection.authenticated();
@@ -72,6 +71,11 @@ impl ProducerContext for EventBusContext {
         };
         slot.complete(outcome);
         self.slots.give_back(slot);
+        // Only now, with the outcome handed over (and a callback on the slot
+        // run), is the message no longer in flight: `flush` and `close`
+        // return once the count is zero, and by then every callback of the
+        // messages they waited for must have run.
+        self.in_flight.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
