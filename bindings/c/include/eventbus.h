@@ -358,7 +358,9 @@ eventbus_result eventbus_producer_produce(const struct eventbus_producer *produc
 // `EVENTBUS_RESULT_TIMEOUT` if messages are still queued then; they stay
 // queued and are reported later.
 //
-// Blocks the calling thread. Threads: any, concurrently with produce.
+// Blocks the calling thread. Threads: any, concurrently with produce, but
+// not a delivery callback: the message being reported counts as queued
+// until its callback returns, so the wait would last the whole timeout.
 eventbus_result eventbus_producer_flush(const struct eventbus_producer *producer,
                                         uint32_t timeout_ms);
 
@@ -368,7 +370,8 @@ eventbus_result eventbus_producer_flush(const struct eventbus_producer *producer
 // and reported failed to their callbacks, and this fails with
 // `EVENTBUS_RESULT_TIMEOUT` saying how many. Calling it again is harmless.
 //
-// Blocks the calling thread. Threads: any.
+// Blocks the calling thread. Threads: any but a delivery callback's (see
+// `eventbus_producer_flush`).
 eventbus_result eventbus_producer_close(const struct eventbus_producer *producer,
                                         uint32_t timeout_ms);
 

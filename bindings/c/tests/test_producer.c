@@ -289,8 +289,8 @@ static void a_forked_child_cannot_use_its_parents_producer(void) {
     eventbus_producer *producer = offline_producer("c-fork", NULL, NULL);
     if (producer == NULL)
         return;
-    /* The verdict comes through a pipe, not the exit status: under valgrind
-     * the child's deliberate leak of its parent's producer sets that. */
+    /* The verdict comes through a pipe, not the exit status: the child ends
+     * itself with SIGKILL (see below). */
     int verdict[2];
     CHECK(pipe(verdict) == 0);
     fflush(stdout);
@@ -306,8 +306,14 @@ static void a_forked_child_cannot_use_its_parents_producer(void) {
         /* Forgotten, not destroyed: destroying would wait for the parent's threads. */
         eventbus_producer_free(producer);
         char answer = refused ? 'y' : 'n';
-        ssize_t written = write(verdict[1], &answer, 1);
-        _exit(written == 1 ? 0 : 1);
+        if (write(verdict[1], &answer, 1) != 1)
+            answer = '?';
+        /* Not _exit: under valgrind, a child forked from a process with
+         * threads has been seen to hang in valgrind's own exit handling
+         * after this last write (one thread left, waiting on a futex, its
+         * parent in waitpid). Nothing intercepts SIGKILL. */
+        kill(getpid(), SIGKILL);
+        _exit(1);
     }
     close(verdict[1]);
     /* A child stuck on a lock its parent's threads held at fork() would
@@ -323,7 +329,7 @@ static void a_forked_child_cannot_use_its_parents_producer(void) {
     close(verdict[0]);
     int status = 0;
     CHECK(child > 0 && waitpid(child, &status, 0) == child);
-    CHECK(answer != 'y' || WIFEXITED(status));
+    CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
     /* The parent's producer is unaffected. */
     CHECK_OK(eventbus_producer_produce(producer, "c-fork", NULL, 0, user_json, strlen(user_json),
                                        NULL, 0, NULL, NULL));
