@@ -41,11 +41,21 @@ function renewPool() {
   poolUsed = 0
 }
 
+// The addon's handle to a serializer, kept on it (hidden from enumeration
+// and inspection) unless it was frozen, which costs a new handle a call.
+function newHandle(serializer) {
+  const handle = serializer._handle()
+  if (Object.isExtensible(serializer)) {
+    Object.defineProperty(serializer, handleOf, { value: handle })
+  }
+  return handle
+}
+
 Object.defineProperty(addon.Serializer.prototype, 'encode', {
   configurable: true,
   writable: true,
   value: function encode(value) {
-    const handle = this[handleOf] ?? (this[handleOf] = this._handle())
+    const handle = this[handleOf] ?? newHandle(this)
     // Taken before the call: a getter on `value` may encode meanwhile (the
     // addon gives such a nested message a Buffer of its own).
     const into = pool

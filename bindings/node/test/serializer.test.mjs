@@ -185,6 +185,14 @@ test('keys holding undefined are absent; any other extra key is refused by name'
   assert.deepEqual(users.encode({ sequenceNumber, dateOfBirth, company, name }), users.encode(record('user')))
 })
 
+test('a frozen serializer encodes, and its handle is not an enumerable property', () => {
+  const frozen = Object.freeze(new Serializer({ schemaId: 7, schema: schemaText('user') }))
+  assert.deepEqual(frozen.decode(frozen.encode(record('user'))), record('user'))
+  users.encode(record('user'))
+  assert.deepEqual(Object.keys(users), [])
+  assert.deepEqual(Object.getOwnPropertySymbols(users).filter((s) => Object.getOwnPropertyDescriptor(users, s).enumerable), [])
+})
+
 test('encode on something that is not a Serializer is a TypeError', () => {
   assert.throws(() => Serializer.prototype.encode.call({}, record('user')), TypeError)
   // The addon's encoder refuses anything but a serializer's own handle.
