@@ -129,15 +129,15 @@ pub unsafe fn json<'a>(
 ) -> Result<JsonText<'a>, Failure> {
     // SAFETY: the caller's contract.
     let document = unsafe { bytes(pointer.cast(), len, argument) }?;
-    // Checked apart from the parse, so that the caller learns which of the
-    // two problems it has; serde_json reading bytes instead, checking each
-    // string as it goes, is slower by a fifth.
-    let text = utf8(document, argument)?;
-    JsonText::parse(text).map_err(|err| {
-        Failure::new(
-            eventbus_result::InvalidJson,
-            format!("{argument} is not well-formed JSON: {err}"),
-        )
+    JsonText::parse_bytes(document).map_err(|err| {
+        if err.is_utf8() {
+            Failure::new(eventbus_result::InvalidUtf8, format!("{argument} is {err}"))
+        } else {
+            Failure::new(
+                eventbus_result::InvalidJson,
+                format!("{argument} is not well-formed JSON: {err}"),
+            )
+        }
     })
 }
 
