@@ -5,6 +5,7 @@
 // is done by the eventbus Rust core, in the native addon loaded here.
 
 const { EventBusError } = require('./errors.js')
+const { Tape } = require('./tape.js')
 
 function loadAddon() {
   const name = `eventbus.${process.platform}-${process.arch}-gnu.node`
@@ -51,27 +52,79 @@ function newHandle(serializer) {
   return handle
 }
 
+// The tape values are written on for the addon. A getter on a value may
+// itself encode while the value is written: that inner call gets a tape of
+// its own.
+const sharedTape = new Tape()
+let writing = 0
+
 Object.defineProperty(addon.Serializer.prototype, 'encode', {
   configurable: true,
   writable: true,
   value: function encode(value) {
     const handle = this[handleOf] ?? newHandle(this)
-    // Taken before the call: a getter on `value` may encode meanwhile (the
-    // addon gives such a nested message a Buffer of its own).
+    const tape = writing === 0 ? sharedTape : new Tape()
+    writing++
+    try {
+      tape.write(value)
+    } finally {
+      writing--
+    }
+    // No JavaScript runs from here until the message is in the pool.
     const into = pool
     const at = poolUsed
-    const written = encodeInto(handle, value, into, at)
+    let written
+    try {
+      written = encodeInto(handle, tape.slots, tape.used, tape.text, tape.values, into, at)
+    } finally {
+      tape.release()
+    }
     if (typeof written !== 'number') {
       // Little room was left: start afresh, so that the next one fits.
-      if (into === pool && POOL_BYTES - poolUsed < POOL_BYTES / 4) renewPool()
+      if (POOL_BYTES - poolUsed < POOL_BYTES / 4) renewPool()
       return written
     }
-    if (into === pool) {
-      // Slices start 8-byte aligned, as Node's own do.
-      poolUsed = (at + written + 7) & ~7
-      if (poolUsed >= POOL_BYTES) renewPool()
-    }
+    // Slices start 8-byte aligned, as Node's own do.
+    poolUsed = (at + written + 7) & ~7
+    if (poolUsed >= POOL_BYTES) renewPool()
     return into.subarray(at, at + written)
+  },
+})
+
+// Messages are written on tapes too: the value, the key and the headers.
+// The addon copies what it keeps before it returns.
+const newMessageTapes = () => ({ value: new Tape(), key: new Tape(), headers: new Tape() })
+const messageTapes = newMessageTapes()
+const nativeProduce = addon.Producer.prototype.produce
+
+Object.defineProperty(addon.Producer.prototype, 'produce', {
+  configurable: true,
+  writable: true,
+  value: function produce(message) {
+    // Anything but an object is for the addon to refuse.
+    if (message === null || typeof message !== 'object') return nativeProduce.call(this, message)
+    const tapes = writing === 0 ? messageTapes : newMessageTapes()
+    const { topic, value, key, headers } = message
+    writing++
+    try {
+      tapes.value.write(value)
+      if (key != null) tapes.key.write(key)
+      if (headers != null) tapes.headers.write(headers)
+    } finally {
+      writing--
+    }
+    try {
+      return nativeProduce.call(this, {
+        topic,
+        value: tapes.value,
+        key: key == null ? undefined : tapes.key,
+        headers: headers == null ? undefined : tapes.headers,
+      })
+    } finally {
+      tapes.value.release()
+      tapes.key.release()
+      tapes.headers.release()
+    }
   },
 })
 

@@ -7,7 +7,8 @@
 //! the class prototype, and it calls `_encodeInto` here with:
 //!
 //! 1. the serializer's handle (an external made by `Serializer._handle`),
-//! 2. the value to encode,
+//! 2. the value to encode, as `tape.js` writes it: its slots, how many are
+//!    used, its text and its array of held values (see [`crate::tape`]),
 //! 3. a `Buffer` pool and the offset of its free room.
 //!
 //! The message is written into the pool when it fits, and the function
@@ -15,7 +16,6 @@
 //! way `Buffer.from` hands out slices of Node's own. A message that does not
 //! fit comes back as a `Buffer` of its own.
 
-use std::cell::RefCell;
 use std::ffi::{CString, c_void};
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
@@ -24,12 +24,8 @@ use std::sync::Arc;
 use napi::bindgen_prelude::*;
 use napi::sys;
 
-use crate::datum::JsDatum;
 use crate::errors;
-
-/// Scratch space kept between calls while it stays this small, so that one
-/// huge message does not hold its memory for the life of the thread.
-const SCRATCH_KEPT: usize = 64 * 1024;
+use crate::tape;
 
 /// Marks the externals `handle` makes, so that `_encodeInto` never reads
 /// another external (napi-rs's, another addon's) as a serializer.
@@ -37,12 +33,6 @@ const HANDLE_TAG: sys::napi_type_tag = sys::napi_type_tag {
     lower: 0x6576_656e_7462_7573,
     upper: 0x7365_7269_616c_697a,
 };
-
-thread_local! {
-    /// Where messages are encoded before they are copied into the pool. On
-    /// the JavaScript thread only, one per thread (the main one, a worker's).
-    static SCRATCH: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(1024));
-}
 
 /// A new external holding `serializer`, for `_encodeInto`.
 pub fn handle<'env>(
@@ -119,7 +109,7 @@ enum Thrown {
     Internal(&'static str),
 }
 
-/// `_encodeInto(handle, value, pool, offset)`.
+/// `_encodeInto(handle, slots, used, text, values, pool, offset)`.
 unsafe extern "C" fn encode_into(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -160,8 +150,8 @@ unsafe fn encode_call(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> std::result::Result<sys::napi_value, Thrown> {
-    let mut argc = 4usize;
-    let mut argv = [ptr::null_mut(); 4];
+    let mut argc = 7usize;
+    let mut argv = [ptr::null_mut(); 7];
     // SAFETY: `argv` holds `argc` handles; missing ones come back undefined.
     let status = unsafe {
         sys::napi_get_cb_info(
@@ -173,12 +163,12 @@ unsafe fn encode_call(
             ptr::null_mut(),
         )
     };
-    if status != sys::Status::napi_ok || argc < 4 {
+    if status != sys::Status::napi_ok || argc < 7 {
         return Err(Thrown::Misuse(
-            "_encodeInto takes a handle, a value, a pool and an offset",
+            "_encodeInto takes a handle, a tape, a pool and an offset",
         ));
     }
-    let [handle, value, pool, offset] = argv;
+    let [handle, slots, used, text, values, pool, offset] = argv;
 
     let mut data = ptr::null_mut();
     let mut tagged = false;
@@ -210,28 +200,37 @@ unsafe fn encode_call(
         ));
     }
 
-    // SAFETY: `value` is a handle passed to this call, on its thread.
-    let datum = unsafe { JsDatum::new(env, value) };
-    SCRATCH.with(|scratch| {
-        // A getter on the value may call encode again. That inner call finds
-        // the scratch taken: it gets its own Vec, and its message a Buffer of
-        // its own, because the outer call is yet to write at `start`.
-        let mut own = Vec::new();
-        let mut borrowed = scratch.try_borrow_mut();
-        let (out, room) = match borrowed.as_deref_mut() {
-            Ok(scratch) => (scratch, pool_len - start),
-            Err(_) => (&mut own, 0),
-        };
-        out.clear();
-        let encoded = serializer.encode_into(datum, out).map_err(Thrown::Core);
-        // SAFETY: `pool_data` holds `pool_len` bytes, `start + room` at most.
-        let result = encoded
-            .and_then(|()| unsafe { hand_out(env, out, pool_data.cast::<u8>().add(start), room) });
-        if out.capacity() > SCRATCH_KEPT {
-            *out = Vec::with_capacity(1024);
+    let mut used_slots = 0u32;
+    // SAFETY: fails for anything but a number.
+    if unsafe { sys::napi_get_value_uint32(env, used, &mut used_slots) } != sys::Status::napi_ok {
+        return Err(Thrown::Misuse("_encodeInto needs the number of slots used"));
+    }
+
+    let encode = |datum: tape::TapeDatum<'_>, out: &mut Vec<u8>| {
+        serializer.encode_into(datum, out).map_err(Thrown::Core)?;
+        // SAFETY: `pool_data` holds `pool_len` bytes, `start` at most, and
+        // no JavaScript runs before this call returns.
+        unsafe {
+            hand_out(
+                env,
+                out,
+                pool_data.cast::<u8>().add(start),
+                pool_len - start,
+            )
         }
-        result
-    })
+    };
+    // SAFETY: handles passed to this call, on its thread; no JavaScript runs
+    // while the tape is read and the message encoded.
+    let parts = tape::Parts {
+        slots,
+        used: used_slots as usize,
+        text,
+        values,
+    };
+    let outcome = unsafe { tape::with_tape(env, parts, encode) };
+    outcome.unwrap_or(Err(Thrown::Misuse(
+        "_encodeInto was given a tape that tape.js did not write",
+    )))
 }
 
 /// The message's length once copied to `room_data`, if it fits its `room`

@@ -1,8 +1,8 @@
 //! The native addon of the `eventbus-producer` npm package: the eventbus
 //! core behind JavaScript classes. It adds conversion and idiom only:
 //!
-//! - `datum`: JavaScript values read in place by the encoder, and decoded
-//!   Avro built straight into JavaScript values;
+//! - `tape`: values to encode, as `tape.js` writes them, read by the core;
+//! - `decoded`: decoded Avro built straight into JavaScript values;
 //! - `owned`: copies of values for messages that wait off the event loop;
 //! - `errors`: the one place a core error becomes an `EventBusError`;
 //! - `settle`: promises settled from librdkafka's threads;
@@ -20,7 +20,7 @@
 #[macro_use]
 extern crate napi_derive;
 
-mod datum;
+mod decoded;
 mod encode;
 mod errors;
 mod logging;
@@ -28,6 +28,7 @@ mod owned;
 mod producer;
 mod serializer;
 mod settle;
+mod tape;
 
 #[napi_derive::module_init]
 fn init() {
@@ -38,7 +39,6 @@ fn init() {
 /// addon, beyond the `#[napi]` items.
 #[napi(module_exports)]
 pub fn exports(exports: napi::bindgen_prelude::Object, env: napi::Env) -> napi::Result<()> {
-    datum::init(env.raw())?;
     encode::export(&env, &exports)
 }
 

@@ -5,13 +5,11 @@
 //! here, on the JavaScript thread, and encoded by the start-up thread once
 //! the schemas are known: the caller may change its object in the meantime
 //! without changing what is sent. Once the producer is ready, values are
-//! read in place instead ([`crate::datum::JsDatum`]).
+//! read from their tape in place instead ([`crate::tape`]).
 
 use std::borrow::Cow;
 
 use eventbus::avro::{Datum, DatumKind, RecordError};
-
-use crate::datum::JsDatum;
 
 /// Arrays and objects nest no deeper than the encoder goes.
 const MAX_DEPTH: usize = 64;
@@ -33,11 +31,11 @@ pub enum OwnedDatum {
 impl OwnedDatum {
     /// Copies `value`. A value nested too deeply is cut off there and left
     /// for the encoder to refuse with its path.
-    pub fn copy(value: &JsDatum) -> Self {
+    pub fn copy<D: Datum>(value: &D) -> Self {
         Self::copy_at(value, 0)
     }
 
-    fn copy_at(value: &JsDatum, depth: usize) -> Self {
+    fn copy_at<D: Datum>(value: &D, depth: usize) -> Self {
         if depth > MAX_DEPTH {
             return OwnedDatum::Other("value nested too deeply");
         }
@@ -78,7 +76,7 @@ impl OwnedDatum {
                 OwnedDatum::Object(entries)
             }
             DatumKind::Other(name) => OwnedDatum::Other(name),
-            // JsDatum reports no other host-native kinds.
+            // A tape holds no other host-native kinds.
             _ => OwnedDatum::Other("value"),
         }
     }

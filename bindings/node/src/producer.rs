@@ -27,10 +27,10 @@ use std::time::{Duration, Instant};
 use eventbus::{Config, ConfigBuilder, DeliveryHandle, ErrorKind, TopicBinding};
 use napi::bindgen_prelude::*;
 
-use crate::datum::JsDatum;
 use crate::errors;
 use crate::owned::OwnedDatum;
 use crate::settle::{Deferred, Settlement, Settler};
+use crate::tape;
 
 /// How long the worker sleeps between tries while the local queue is full.
 const ROOM_POLL: Duration = Duration::from_millis(2);
@@ -303,35 +303,83 @@ impl Producer {
         if let Some(err) = self.shared.failure.get() {
             return Some((deferred, err.clone()));
         }
-        let headers = match header_pairs(env, message.headers.as_ref()) {
-            Ok(headers) => headers,
-            Err(err) => return Some((deferred, err)),
+        // `index.js` hands the value and the key over as tapes (see
+        // `crate::tape`), written from the caller's objects.
+        let malformed = || {
+            eventbus::Error::Config(
+                "produce was given a message that index.js did not write".into(),
+            )
         };
-        // SAFETY (both): handles passed to this call, on the JavaScript thread.
-        let value = || unsafe { JsDatum::new(env.raw(), message.value.raw()) };
-        let key_value = message.key.as_ref().filter(|key| !is_nullish(key));
-        let key = || key_value.map(|key| unsafe { JsDatum::new(env.raw(), key.raw()) });
+        // SAFETY (all): handles passed to this call, on the JavaScript thread;
+        // no JavaScript runs while a tape is read.
+        let value_parts = match unsafe { tape::Parts::of(env.raw(), message.value.raw()) } {
+            Ok(parts) => parts,
+            Err(tape::Malformed) => return Some((deferred, malformed())),
+        };
+        let key_parts = match message.key.as_ref().filter(|key| !is_nullish(key)) {
+            None => None,
+            Some(key) => match unsafe { tape::Parts::of(env.raw(), key.raw()) } {
+                Ok(parts) => Some(parts),
+                Err(tape::Malformed) => return Some((deferred, malformed())),
+            },
+        };
+        // A key is small: it is copied out, so that the value's tape can be
+        // read in place alongside it.
+        let headers = match message.headers.as_ref() {
+            None => Vec::new(),
+            Some(tape) => {
+                match unsafe { tape::Parts::of(env.raw(), tape.raw()) }.and_then(|parts| unsafe {
+                    tape::with_tape(env.raw(), parts, |headers, _| header_pairs(headers))
+                }) {
+                    Ok(Ok(headers)) => headers,
+                    Ok(Err(err)) => return Some((deferred, err)),
+                    Err(tape::Malformed) => return Some((deferred, malformed())),
+                }
+            }
+        };
+        let key = match key_parts {
+            None => None,
+            Some(parts) => {
+                match unsafe { tape::with_tape(env.raw(), parts, |key, _| OwnedDatum::copy(&key)) }
+                {
+                    Ok(key) => Some(key),
+                    Err(tape::Malformed) => return Some((deferred, malformed())),
+                }
+            }
+        };
 
         let ready = self.shared.producer.get();
-        if let Some(producer) = ready.filter(|_| self.shared.backlog.load(Ordering::Acquire) == 0) {
-            let header_refs: Vec<(&str, &[u8])> = headers
-                .iter()
-                .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
-                .collect();
-            match producer.produce(&message.topic, key(), value(), &header_refs) {
-                Ok(handle) => {
-                    self.settle_on_delivery(handle, deferred);
-                    return None;
+        let ready = ready.filter(|_| self.shared.backlog.load(Ordering::Acquire) == 0);
+        let outcome = unsafe {
+            tape::with_tape(env.raw(), value_parts, |value, _| {
+                if let Some(producer) = ready {
+                    let header_refs: Vec<(&str, &[u8])> = headers
+                        .iter()
+                        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+                        .collect();
+                    match producer.produce(&message.topic, key.as_ref(), value, &header_refs) {
+                        Ok(handle) => return Ok(Ok(handle)),
+                        // Wait for room on the worker, not here.
+                        Err(err) if err.kind() == ErrorKind::QueueFull => {}
+                        Err(err) => return Err(err),
+                    }
                 }
-                // Wait for room on the worker, not here.
-                Err(err) if err.kind() == ErrorKind::QueueFull => {}
-                Err(err) => return Some((deferred, err)),
+                Ok(Err(OwnedDatum::copy(&value)))
+            })
+        };
+        let value = match outcome {
+            Err(tape::Malformed) => return Some((deferred, malformed())),
+            Ok(Err(err)) => return Some((deferred, err)),
+            Ok(Ok(Ok(handle))) => {
+                self.settle_on_delivery(handle, deferred);
+                return None;
             }
-        }
+            Ok(Ok(Err(copied))) => copied,
+        };
         let queued = Queued {
             topic: message.topic.clone(),
-            key: key().as_ref().map(OwnedDatum::copy),
-            value: OwnedDatum::copy(&value()),
+            key,
+            value,
             headers,
             deferred,
         };
@@ -495,15 +543,17 @@ fn is_nullish(value: &Unknown<'_>) -> bool {
 }
 
 /// Header names and their bytes: `Buffer`s as they are, strings as UTF-8.
-fn header_pairs(env: &Env, headers: Option<&Object<'_>>) -> eventbus::Result<Headers> {
-    let Some(headers) = headers else {
-        return Ok(Vec::new());
-    };
-    // SAFETY: a live object handle on the JavaScript thread.
-    let object = unsafe { JsDatum::new(env.raw(), headers.raw()) };
+fn header_pairs(headers: tape::TapeDatum<'_>) -> eventbus::Result<Headers> {
+    use eventbus::avro::{Datum, DatumKind};
+    if headers.kind() != DatumKind::Object {
+        return Err(eventbus::Error::Config(format!(
+            "headers must be an object, found {}",
+            headers.kind().describe()
+        )));
+    }
+    let object = headers;
     let mut pairs = Vec::new();
-    let walked = eventbus::avro::Datum::for_each_entry(&object, |name, value| {
-        use eventbus::avro::{Datum, DatumKind};
+    let walked = object.for_each_entry(|name, value| {
         let bytes = match value.kind() {
             DatumKind::Bytes => value.as_bytes().map(|b| b.into_owned()),
             DatumKind::String => value.as_str().map(|s| s.into_owned().into_bytes()),

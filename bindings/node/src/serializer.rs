@@ -8,7 +8,7 @@ use std::sync::Arc;
 use eventbus::{RegistryClient, RegistryConfig};
 use napi::bindgen_prelude::*;
 
-use crate::datum::JsBuilder;
+use crate::decoded::JsBuilder;
 use crate::errors;
 
 /// Where a `Serializer`'s schema comes from: `schema` (the `.avsc` text)

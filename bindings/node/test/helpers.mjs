@@ -14,6 +14,8 @@ const packageDir = process.env.EVENTBUS_NODE_PACKAGE ?? path.join(here, '..')
 export const eventbus = require(packageDir)
 /** The native addon itself, for tests of what the package does not export. */
 export const addon = require(path.join(packageDir, `eventbus.${process.platform}-${process.arch}-gnu.node`))
+/** The walk that writes values out for the addon. */
+export const { Tape } = require(path.join(packageDir, 'tape.js'))
 export const examples = path.resolve(here, '../../../examples')
 
 export function schemaText(name) {

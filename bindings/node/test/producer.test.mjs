@@ -136,6 +136,10 @@ test('unbound topics, keys without a key schema, and use after close are refused
   await producer.ready()
   await assert.rejects(producer.produce({ topic: 'elsewhere', value: record('user') }), { code: 'config', message: /not bound/ })
   await assert.rejects(producer.produce({ topic, key: 'k', value: record('user') }), { code: 'config', message: /key schema/ })
+  await assert.rejects(producer.produce({ topic, value: record('user'), headers: { trace: 7 } }), {
+    code: 'config',
+    message: /header "trace" must be a Buffer or a string, found/,
+  })
   await producer.close(5000)
   await assert.rejects(producer.produce({ topic, value: record('user') }), { code: 'closed' })
   await assert.rejects(producer.flush(1000), { code: 'closed' })

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 
-import { addon, eventbus, record, schemaText } from './helpers.mjs'
+import { addon, eventbus, record, schemaText, Tape } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const avro = require('avsc')
@@ -197,11 +197,93 @@ test('encode on something that is not a Serializer is a TypeError', () => {
   assert.throws(() => Serializer.prototype.encode.call({}, record('user')), TypeError)
   // The addon's encoder refuses anything but a serializer's own handle.
   const pool = Buffer.alloc(64)
+  const tape = new Tape()
+  tape.write(record('user'))
+  const call = (handle, offset = 0) =>
+    addon._encodeInto(handle, tape.slots, tape.used, tape.text, tape.values, pool, offset)
   for (const handle of [{}, null, users, Buffer.alloc(8)]) {
-    assert.throws(() => addon._encodeInto(handle, record('user'), pool, 0), TypeError)
+    assert.throws(() => call(handle), TypeError)
   }
-  assert.throws(() => addon._encodeInto(users._handle(), record('user'), pool, 65), TypeError)
-  assert.equal(addon._encodeInto(users._handle(), record('user'), pool, 0), users.encode(record('user')).length)
+  assert.throws(() => call(users._handle(), 65), TypeError)
+  assert.equal(call(users._handle()), users.encode(record('user')).length)
+})
+
+test('a tape that tape.js did not write is refused as misuse, and harms nothing', () => {
+  const pool = Buffer.alloc(256)
+  const handle = users._handle()
+  const tape = new Tape()
+  tape.write(record('user'))
+  const good = [tape.slots.slice(), tape.used, tape.text, tape.values]
+  const patched = (at, value) => {
+    const slots = good[0].slice()
+    slots[at] = value
+    return [slots, good[1], good[2], good[3]]
+  }
+  const deep = new Float64Array(2 * 1000)
+  for (let i = 0; i < 1000; i++) deep.set([9, 1], 2 * i)
+  const cases = {
+    'more slots used than there are': [good[0], good[0].length + 1, good[2], good[3]],
+    'slots left over': [good[0], good[1] + 2, good[2], good[3]],
+    'text shorter than its strings': [good[0], good[1], good[2].slice(0, -3), good[3]],
+    'text longer than its strings': [good[0], good[1], good[2] + 'x', good[3]],
+    'an unknown tag': patched(0, 99),
+    'a fractional count': patched(1, 1.5),
+    'a negative count': patched(1, -1),
+    'a count past the slots': patched(1, 2 ** 31),
+    'a NaN key length': patched(2, NaN),
+    'nesting past the bound': [deep, deep.length, '', []],
+    'slots that are not a Float64Array': [Array.from(good[0]), good[1], good[2], good[3]],
+    'text that is not a string': [good[0], good[1], 7, good[3]],
+  }
+  for (const [problem, [slots, used, text, values]] of Object.entries(cases)) {
+    assert.throws(() => addon._encodeInto(handle, slots, used, text, values, pool, 0), TypeError, problem)
+  }
+  // A held value that is not there, or not bytes, is a record the encoder refuses.
+  const bytes = new Serializer({ schemaId: 4, schema: '"bytes"' })
+  const missing = new Float64Array([7, 3])
+  assert.throws(() => addon._encodeInto(bytes._handle(), missing, 2, '', [], pool, 0), { code: 'invalid_record' })
+  assert.deepEqual(users.decode(users.encode(record('user'))), record('user'))
+})
+
+test('the tape keeps text past ASCII, lone surrogates and odd values as JavaScript holds them', () => {
+  const strings = new Serializer({
+    schemaId: 9,
+    schema: JSON.stringify({ type: 'array', items: 'string' }),
+  })
+  // A lone surrogate ends one string and another starts the next: each stays
+  // a replacement character, as it would read apart.
+  const texts = ['plain', 'é ü', '😀 and \u{10348}', 'ends \ud83d', '\ude00 starts', '']
+  const decoded = strings.decode(strings.encode(texts))
+  assert.deepEqual(decoded, ['plain', 'é ü', '😀 and \u{10348}', 'ends \ufffd', '\ufffd starts', ''])
+  const type = avro.Type.forSchema({ type: 'array', items: 'string' })
+  assert.deepEqual(type.fromBuffer(strings.encode(['é ü', '日本']).subarray(5)), ['é ü', '日本'])
+
+  // A cycle, and a function or symbol where a value goes, are refused by path.
+  const cyclic = { ...record('user') }
+  cyclic.extra = cyclic
+  assert.throws(() => users.encode(cyclic), (error) => error.code === 'invalid_record' && error.fieldPath === 'extra')
+  assert.throws(
+    () => users.encode({ ...record('user'), name: () => 'x' }),
+    (error) => error.code === 'invalid_record' && error.fieldPath === 'name' && /function/.test(error.message),
+  )
+  assert.throws(
+    () => users.encode({ ...record('user'), company: Symbol('x') }),
+    (error) => error.fieldPath === 'company' && /symbol/.test(error.message),
+  )
+  const bytes = new Serializer({ schemaId: 4, schema: '"bytes"' })
+  assert.throws(() => bytes.encode(new Uint16Array([1])), /typed array other than Uint8Array/)
+  // Holes in an array read as null; inherited and symbol-keyed properties
+  // are not the object's own, as for JSON.stringify.
+  const nullable = new Serializer({
+    schemaId: 10,
+    schema: JSON.stringify({ type: 'array', items: ['null', 'int'] }),
+  })
+  assert.deepEqual(nullable.decode(nullable.encode([1, , 3])), [1, null, 3]) // eslint-disable-line no-sparse-arrays
+  const inherited = Object.assign(Object.create({ nickname: 'N' }), record('user'), { [Symbol('s')]: 1 })
+  assert.deepEqual(users.decode(users.encode(inherited)), record('user'))
+  // Slots grow past their first size for a big record.
+  const many = Array.from({ length: 5000 }, (_, i) => `item ${i}`)
+  assert.deepEqual(strings.decode(strings.encode(many)), many)
 })
 
 test('decode refuses another schema id and bytes that are not a message', () => {
