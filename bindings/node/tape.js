@@ -31,9 +31,14 @@ const TOO_DEEP = 13
 const MAX_DEPTH = 64
 const FIRST_SLOTS = 4096
 
+// Each slot is 8 bytes: a number's double, or a whole number (a tag, a
+// length, a count, an index) in its low 4 bytes, written through an
+// Int32Array over the same memory so that the addon reads it without a
+// conversion from floating point.
 class Tape {
   constructor() {
     this.slots = new Float64Array(FIRST_SLOTS)
+    this.words = new Int32Array(this.slots.buffer)
     this.used = 0
     this.text = ''
     this.values = []
@@ -44,7 +49,9 @@ class Tape {
     this.used = 0
     // Empty unless a getter threw during the last write.
     this.release()
-    put(this, value, 0)
+    // The text is carried through the walk rather than kept on the tape, so
+    // that each piece added is not a write to an older object.
+    this.text = put(this, value, 0, '')
   }
 
   // Lets go of the text and the values held, so that the tape does not keep
@@ -64,92 +71,99 @@ function reserve(tape, more) {
   const slots = new Float64Array(size)
   slots.set(tape.slots.subarray(0, tape.used))
   tape.slots = slots
+  tape.words = new Int32Array(slots.buffer)
 }
 
-function hold(tape, tag, value) {
-  tape.slots[tape.used++] = tag
-  tape.slots[tape.used++] = tape.values.push(value) - 1
+// Writes a whole number into slot `at`.
+function whole(tape, at, n) {
+  tape.words[2 * at] = n
 }
 
-function put(tape, value, depth) {
+function hold(tape, at, tag, value) {
+  whole(tape, at, tag)
+  whole(tape, at + 1, tape.values.push(value) - 1)
+}
+
+// Writes `value` at the end of the tape; returns `text` with the value's
+// strings and keys appended.
+function put(tape, value, depth, text) {
   reserve(tape, 2)
-  const slots = tape.slots
   const at = tape.used
   tape.used += 2
   switch (typeof value) {
     case 'string':
-      slots[at] = STRING
-      slots[at + 1] = value.length
-      tape.text += value
-      return
+      whole(tape, at, STRING)
+      whole(tape, at + 1, value.length)
+      return text + value
     case 'number':
-      slots[at] = NUMBER
-      slots[at + 1] = value
-      return
+      whole(tape, at, NUMBER)
+      tape.slots[at + 1] = value
+      return text
     case 'boolean':
-      slots[at] = value ? TRUE : FALSE
-      return
+      whole(tape, at, value ? TRUE : FALSE)
+      return text
     case 'undefined':
-      slots[at] = NULL
-      return
+      whole(tape, at, NULL)
+      return text
     case 'bigint':
-      tape.used = at
-      hold(tape, BIGINT, value)
-      return
+      hold(tape, at, BIGINT, value)
+      return text
     case 'function':
-      slots[at] = FUNCTION
-      return
+      whole(tape, at, FUNCTION)
+      return text
     case 'symbol':
-      slots[at] = SYMBOL
-      return
+      whole(tape, at, SYMBOL)
+      return text
   }
   if (value === null) {
-    slots[at] = NULL
-    return
+    whole(tape, at, NULL)
+    return text
   }
   if (depth >= MAX_DEPTH) {
-    slots[at] = TOO_DEEP
-    return
+    whole(tape, at, TOO_DEEP)
+    return text
   }
   if (Array.isArray(value)) {
     const length = value.length
-    slots[at] = ARRAY
-    slots[at + 1] = length
-    for (let i = 0; i < length; i++) put(tape, value[i], depth + 1)
-    return
+    whole(tape, at, ARRAY)
+    whole(tape, at + 1, length)
+    for (let i = 0; i < length; i++) text = put(tape, value[i], depth + 1, text)
+    return text
   }
   if (value instanceof Date) {
-    slots[at] = DATE
-    slots[at + 1] = value.getTime()
-    return
+    whole(tape, at, DATE)
+    tape.slots[at + 1] = value.getTime()
+    return text
   }
   if (ArrayBuffer.isView(value)) {
-    tape.used = at
-    if (value instanceof Uint8Array) hold(tape, BYTES, value)
-    else if (value instanceof DataView) putObject(tape, value, at, depth)
-    else hold(tape, TYPED_ARRAY, value)
-    return
+    if (value instanceof Uint8Array) hold(tape, at, BYTES, value)
+    else if (value instanceof DataView) return putObject(tape, value, at, depth, text)
+    else hold(tape, at, TYPED_ARRAY, value)
+    return text
   }
-  putObject(tape, value, at, depth)
+  return putObject(tape, value, at, depth, text)
 }
 
-function putObject(tape, object, at, depth) {
-  tape.used = at + 2
+function putObject(tape, object, at, depth, text) {
   const keys = Object.keys(object)
+  const values = Object.values(object)
+  // Object.values reads from the same list of keys as Object.keys, and
+  // skips any a getter removed meanwhile: then the two no longer pair up,
+  // and each key is read on its own instead.
+  const paired = values.length === keys.length
   let entries = 0
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]
-    const item = object[key]
+    const item = paired ? values[i] : object[key]
     if (item === undefined) continue
     reserve(tape, 1)
-    tape.slots[tape.used++] = key.length
-    tape.text += key
-    put(tape, item, depth + 1)
+    whole(tape, tape.used++, key.length)
+    text = put(tape, item, depth + 1, text + key)
     entries++
   }
-  // The slots may have grown meanwhile: write through the current array.
-  tape.slots[at] = OBJECT
-  tape.slots[at + 1] = entries
+  whole(tape, at, OBJECT)
+  whole(tape, at + 1, entries)
+  return text
 }
 
 module.exports = { Tape }

@@ -10,7 +10,9 @@
 //! `BigInt`s). This module reads them back into a flat list of nodes, in one
 //! pass, with no allocation once its thread's scratch lists have grown.
 //!
-//! Each value takes two slots, its tag and its payload:
+//! Each value takes two slots, its tag and its payload. A slot holds a
+//! number as its double, or a whole number (tag, length, count, index) in
+//! its low four bytes:
 //!
 //! | tag | payload |
 //! |---|---|
@@ -325,16 +327,10 @@ impl Reader<'_> {
         Ok(slot)
     }
 
-    /// A length, count or tag slot: a whole number that fits 32 bits.
+    /// A tag, length, count or index slot: the whole number in its low four
+    /// bytes (how `tape.js` writes them).
     fn whole(&mut self) -> Result<u32, Malformed> {
-        let slot = self.slot()?;
-        // The cast saturates, and takes NaN to 0: only a whole number that
-        // fits comes back unchanged.
-        let whole = slot as u32;
-        if f64::from(whole) != slot {
-            return Err(Malformed);
-        }
-        Ok(whole)
+        Ok(self.slot()?.to_bits() as u32)
     }
 
     /// The next `units` UTF-16 units of text, as a byte range of the text.
