@@ -86,7 +86,7 @@ impl DatumBuilder for JsBuilder {
         let mut value = ptr::null_mut();
         // SAFETY: on the JavaScript thread.
         let status = unsafe {
-            if n.abs() <= MAX_SAFE_INTEGER {
+            if n.unsigned_abs() <= MAX_SAFE_INTEGER as u64 {
                 sys::napi_create_int64(self.env, n, &mut value)
             } else {
                 sys::napi_create_bigint_int64(self.env, n, &mut value)

@@ -476,7 +476,7 @@ impl Datum for TapeDatum<'_> {
             FALSE | TRUE => DatumKind::Boolean,
             NUMBER => {
                 let n = self.node().payload;
-                if n.fract() == 0.0 && n.abs() <= i64::MAX as f64 {
+                if is_whole(n) && n.abs() <= i64::MAX as f64 {
                     DatumKind::Integer
                 } else {
                     DatumKind::Float
@@ -515,7 +515,7 @@ impl Datum for TapeDatum<'_> {
         }
         let n = self.number()?;
         // `i64::MAX as f64` rounds up to 2^63, which does not fit: strictly less.
-        (n.fract() == 0.0 && n >= i64::MIN as f64 && n < i64::MAX as f64).then_some(n as i64)
+        (is_whole(n) && n >= i64::MIN as f64 && n < i64::MAX as f64).then_some(n as i64)
     }
 
     fn as_double(&self) -> Option<f64> {
@@ -606,4 +606,11 @@ impl Datum for TapeDatum<'_> {
         // An invalid Date (`new Date("x")`) holds NaN.
         (self.node().tag == DATE && millis.is_finite()).then(|| millis as i128 * 1_000_000)
     }
+}
+
+/// Whether `n` is a whole number. Without SSE4.1 `f64::fract` is a call
+/// into libm; past 2^63 in size every double is whole anyway, and the cast
+/// (which saturates, and takes NaN to 0) keeps exactly the whole ones below.
+fn is_whole(n: f64) -> bool {
+    n.abs() >= 9_223_372_036_854_775_808.0 || (n as i64) as f64 == n
 }

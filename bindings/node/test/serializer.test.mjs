@@ -83,6 +83,13 @@ test('Dates, BigInts, undefined and Buffers are read as JavaScript holds them', 
   const big = 2n ** 60n + 1n
   assert.equal(long.decode(long.encode(big)), big)
   assert.equal(long.decode(long.encode(42)), 42)
+  // A number is a long when it is whole and within range.
+  // Past Number.MAX_SAFE_INTEGER it decodes to a BigInt, down to -(2^63).
+  const longs = [[2 ** 53, 2n ** 53n], [-0, 0], [-(2 ** 63), -(2n ** 63n)], [1e15, 1e15], [-7, -7]]
+  for (const [n, decoded] of longs) assert.equal(long.decode(long.encode(n)), decoded, String(n))
+  for (const n of [0.5, -1e-9, 2 ** 63, 1e300, NaN, Infinity, -Infinity, 4503599627370495.5]) {
+    assert.throws(() => long.encode(n), { code: 'invalid_record' }, String(n))
+  }
 
   const bytes = new Serializer({ schemaId: 4, schema: '"bytes"' })
   const blob = Buffer.from([0, 255, 7])
