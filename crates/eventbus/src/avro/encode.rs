@@ -298,7 +298,7 @@ impl Plan {
                     return Err(RecordError::new(String::new()));
                 };
                 next += 1;
-                if *field.name == *key {
+                if same_name(&field.name, key) {
                     return self
                         .write(field.node, &value, out, depth)
                         .map_err(|err| err.in_field(&field.name));
@@ -657,4 +657,53 @@ fn decimal_text<D: Datum>(datum: &D) -> Result<Cow<'_, str>, RecordError> {
         _ => None,
     };
     text.ok_or_else(|| mismatch("decimal (a number or a numeric string)", datum.kind()))
+}
+
+/// Whether a key is a field's name. Names are short, and a call into
+/// `memcmp` for each key costs more than comparing them here: up to 16
+/// bytes are compared as two words each, overlapping when shorter.
+#[inline]
+fn same_name(name: &str, key: &str) -> bool {
+    let (a, b) = (name.as_bytes(), key.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |bytes: &[u8], at: usize| {
+        let mut word = [0; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(word)
+    };
+    let half = |bytes: &[u8], at: usize| {
+        let mut half = [0; 4];
+        half.copy_from_slice(&bytes[at..at + 4]);
+        u32::from_le_bytes(half)
+    };
+    match n {
+        0..4 => a == b,
+        4..8 => half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4),
+        8..=16 => word(a, 0) == word(b, 0) && word(a, n - 8) == word(b, n - 8),
+        _ => a == b,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_name;
+
+    #[test]
+    fn names_match_only_byte_for_byte() {
+        for len in 0..24 {
+            let name: String = (0..len).map(|i| char::from(b'a' + i as u8)).collect();
+            assert!(same_name(&name, &name.clone()));
+            assert!(!same_name(&name, &format!("{name}x")));
+            assert!(!same_name(&format!("{name}x"), &name));
+            for at in 0..len {
+                let mut other = name.clone().into_bytes();
+                other[at] = b'Z';
+                let other = String::from_utf8(other).unwrap();
+                assert!(!same_name(&name, &other), "{name} / {other}");
+            }
+        }
+    }
 }
