@@ -95,23 +95,8 @@ pub trait Datum: Sized {
     /// The value stored under `name` in an object, if present.
     fn field(&self, name: &str) -> Option<Self>;
 
-    /// Whether a record is better read by looking up each field by name
-    /// than by one walk over the object's entries. A walk needs no hashing,
-    /// which suits most hosts; a host whose entry walk is the dearer of the
-    /// two (one whose keys must each be copied out) says so here.
-    fn prefers_field_lookup(&self) -> bool {
-        false
-    }
-
     /// The number of items of an array, or of entries of an object.
     fn count(&self) -> Option<usize>;
-
-    /// Whether an object has more than `n` entries: what a record checks
-    /// once its fields are read, to refuse keys it would drop. A host that
-    /// can answer without counting exactly says so here.
-    fn has_more_entries_than(&self, n: usize) -> bool {
-        self.count().is_some_and(|len| len > n)
-    }
 
     /// Calls `f` with each item of an array, in order.
     fn for_each_item<F>(&self, f: F) -> Result<(), RecordError>

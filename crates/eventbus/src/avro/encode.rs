@@ -263,9 +263,6 @@ impl Plan {
             ));
         }
         let depth = deeper(depth)?;
-        if datum.prefers_field_lookup() {
-            return self.write_fields_by_name(record, datum, out, depth);
-        }
         let mark = out.len();
         match self.write_fields_in_order(record, datum, out, depth) {
             Some(result) => result,
@@ -354,7 +351,7 @@ impl Plan {
             }
         }
         // Extra keys would be dropped on the wire without a word: refuse them.
-        if datum.has_more_entries_than(present) {
+        if datum.count().is_some_and(|len| len > present) {
             return Err(self.unknown_field(record, datum));
         }
         Ok(())
