@@ -36,20 +36,20 @@ use std::ptr;
 use eventbus::avro::{Datum, DatumKind, RecordError};
 use napi::sys;
 
-pub const NULL: u8 = 0;
-pub const FALSE: u8 = 1;
-pub const TRUE: u8 = 2;
-pub const NUMBER: u8 = 3;
-pub const STRING: u8 = 4;
-pub const DATE: u8 = 5;
-pub const BIGINT: u8 = 6;
-pub const BYTES: u8 = 7;
-pub const TYPED_ARRAY: u8 = 8;
-pub const ARRAY: u8 = 9;
-pub const OBJECT: u8 = 10;
-pub const FUNCTION: u8 = 11;
-pub const SYMBOL: u8 = 12;
-pub const TOO_DEEP: u8 = 13;
+const NULL: u8 = 0;
+const FALSE: u8 = 1;
+const TRUE: u8 = 2;
+const NUMBER: u8 = 3;
+const STRING: u8 = 4;
+const DATE: u8 = 5;
+const BIGINT: u8 = 6;
+const BYTES: u8 = 7;
+const TYPED_ARRAY: u8 = 8;
+const ARRAY: u8 = 9;
+const OBJECT: u8 = 10;
+const FUNCTION: u8 = 11;
+const SYMBOL: u8 = 12;
+const TOO_DEEP: u8 = 13;
 
 /// `tape.js` stops descending below this depth and writes `TOO_DEEP`; the
 /// reader refuses anything deeper, so a hand-made tape cannot recurse far.
@@ -189,7 +189,9 @@ pub unsafe fn with_tape<R>(
             return Err(Malformed);
         }
         let result = {
-            let text = std::str::from_utf8(bytes).map_err(|_| Malformed)?;
+            // SAFETY: the text is UTF-8: either every byte is ASCII (checked
+            // by `read_text`), or it was built by the reader from `char`s.
+            let text = unsafe { std::str::from_utf8_unchecked(bytes) };
             let tape = Tape {
                 env,
                 nodes,

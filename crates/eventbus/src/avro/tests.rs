@@ -400,4 +400,3 @@ fn key_order_does_not_change_the_bytes() {
     assert_eq!(path, "extra");
     assert!(problem.starts_with("unknown field"), "{problem}");
 }
-
