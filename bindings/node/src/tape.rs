@@ -227,22 +227,9 @@ pub unsafe fn with_tape<R>(
 /// On the JavaScript thread, with `value` alive and no JavaScript running
 /// while the slice is used.
 unsafe fn float64_slots<'t>(env: sys::napi_env, value: sys::napi_value) -> Option<&'t [f64]> {
-    let mut array_type = 0;
-    let mut length = 0usize;
-    let mut data: *mut std::ffi::c_void = ptr::null_mut();
-    // SAFETY: out-parameters are written on success; fails for non-arrays.
-    let status = unsafe {
-        sys::napi_get_typedarray_info(
-            env,
-            value,
-            &mut array_type,
-            &mut length,
-            &mut data,
-            ptr::null_mut(),
-            ptr::null_mut(),
-        )
-    };
-    if status != sys::Status::napi_ok || array_type != sys::TypedarrayType::float64_array {
+    // SAFETY: the caller's contract.
+    let (array_type, data, length) = unsafe { typed_array(env, value) }?;
+    if array_type != sys::TypedarrayType::float64_array {
         return None;
     }
     if length == 0 {
@@ -254,6 +241,33 @@ unsafe fn float64_slots<'t>(env: sys::napi_env, value: sys::napi_value) -> Optio
     // SAFETY: a Float64Array's `length` aligned doubles, which stay put while
     // no JavaScript runs.
     Some(unsafe { std::slice::from_raw_parts(data.cast::<f64>(), length) })
+}
+
+/// A typed array's element type, data and length in elements.
+///
+/// # Safety
+/// On the JavaScript thread, with `value` alive.
+unsafe fn typed_array(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> Option<(i32, *mut std::ffi::c_void, usize)> {
+    let mut array_type = 0;
+    let mut length = 0usize;
+    let mut data: *mut std::ffi::c_void = ptr::null_mut();
+    // SAFETY: out-parameters are written on success; fails for anything but
+    // a typed array.
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            value,
+            &mut array_type,
+            &mut length,
+            &mut data,
+            ptr::null_mut(),
+            ptr::null_mut(),
+        )
+    };
+    (status == sys::Status::napi_ok).then_some((array_type, data, length))
 }
 
 /// How the tape's text was read.
@@ -535,23 +549,9 @@ impl Datum for TapeDatum<'_> {
         if self.node().tag != BYTES {
             return None;
         }
-        let value = self.held()?;
-        let mut array_type = 0;
-        let mut length = 0usize;
-        let mut data: *mut std::ffi::c_void = ptr::null_mut();
-        // SAFETY: a live handle; the out-parameters are written on success.
-        let status = unsafe {
-            sys::napi_get_typedarray_info(
-                self.tape.env,
-                value,
-                &mut array_type,
-                &mut length,
-                &mut data,
-                ptr::null_mut(),
-                ptr::null_mut(),
-            )
-        };
-        if status != sys::Status::napi_ok || array_type != sys::TypedarrayType::uint8_array {
+        // SAFETY: a live handle, on the JavaScript thread.
+        let (array_type, data, length) = unsafe { typed_array(self.tape.env, self.held()?) }?;
+        if array_type != sys::TypedarrayType::uint8_array {
             return None;
         }
         if length == 0 || data.is_null() {

@@ -10,7 +10,8 @@ import path from 'node:path'
 const require = createRequire(import.meta.url)
 const here = path.dirname(fileURLToPath(import.meta.url))
 
-const packageDir = process.env.EVENTBUS_NODE_PACKAGE ?? path.join(here, '..')
+/** The folder of the package under test. */
+export const packageDir = process.env.EVENTBUS_NODE_PACKAGE ?? path.join(here, '..')
 export const eventbus = require(packageDir)
 /** The native addon itself, for tests of what the package does not export. */
 export const addon = require(path.join(packageDir, `eventbus.${process.platform}-${process.arch}-gnu.node`))

@@ -4,7 +4,9 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 
-import { addon, eventbus, record, schemaText, Tape } from './helpers.mjs'
+import { Worker } from 'node:worker_threads'
+
+import { addon, eventbus, packageDir, record, schemaText, Tape } from './helpers.mjs'
 
 const require = createRequire(import.meta.url)
 const avro = require('avsc')
@@ -198,6 +200,28 @@ test('a frozen serializer encodes, and its handle is not an enumerable property'
   users.encode(record('user'))
   assert.deepEqual(Object.keys(users), [])
   assert.deepEqual(Object.getOwnPropertySymbols(users).filter((s) => Object.getOwnPropertyDescriptor(users, s).enumerable), [])
+})
+
+test('worker threads encode alongside the main thread, each with its own tape', async () => {
+  const source = `
+    const { parentPort, workerData } = require('node:worker_threads')
+    const { Serializer } = require(workerData.packageDir)
+    const serializer = new Serializer({ schemaId: 12, schema: workerData.schema })
+    let last
+    for (let i = 0; i < 2000; i++) last = serializer.encode({ ...workerData.event, durationMinutes: i % 60 })
+    parentPort.postMessage(last)
+  `
+  const workerData = { packageDir, schema: schemaText('appointment'), event: record('appointment') }
+  const run = () =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(source, { eval: true, workerData })
+      worker.once('message', resolve)
+      worker.once('error', reject)
+    })
+  const pending = [run(), run()]
+  for (let i = 0; i < 2000; i++) appointments.encode(record('appointment'))
+  const expected = appointments.encode({ ...record('appointment'), durationMinutes: 1999 % 60 })
+  for (const message of await Promise.all(pending)) assert.deepEqual(Buffer.from(message), expected)
 })
 
 test('encode on something that is not a Serializer is a TypeError', () => {
