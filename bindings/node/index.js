@@ -5,7 +5,7 @@
 // is done by the eventbus Rust core, in the native addon loaded here.
 
 const { EventBusError } = require('./errors.js')
-const { Tape } = require('./tape.js')
+const { Tape, useInterner } = require('./tape.js')
 
 function loadAddon() {
   const name = `eventbus.${process.platform}-${process.arch}-gnu.node`
@@ -25,6 +25,7 @@ function loadAddon() {
 const addon = loadAddon()
 // The addon throws and rejects with this class from now on.
 addon._setErrorClass(EventBusError)
+useInterner(addon._internKey)
 
 // Encoded messages are handed out the way Buffer.from hands out small
 // buffers: as slices of a shared pool, so that each one costs no allocation

@@ -26,6 +26,31 @@ const FUNCTION = 11
 const SYMBOL = 12
 const TOO_DEEP = 13
 
+// Keys met before, by the id the addon gave them: a record's keys are the
+// same from one message to the next, so each crosses into the addon once
+// per thread instead of once per message. The addon hands out the ids and
+// stops at a bound (keys that are data, as a map's are, can be many); from
+// then on new keys travel in the text.
+const keyIds = new Map()
+let internKey = null
+
+// Called once by index.js with the addon's _internKey.
+function useInterner(intern) {
+  internKey = intern
+}
+
+function keyId(key) {
+  const known = keyIds.get(key)
+  if (known !== undefined || internKey === null) return known
+  const id = internKey(key)
+  if (id === null || id === undefined) {
+    internKey = null
+    return undefined
+  }
+  keyIds.set(key, id)
+  return id
+}
+
 // Deeper than any schema the encoder takes: below it a value is cut off
 // (the encoder names it if it matters), so a cyclic object cannot loop.
 const MAX_DEPTH = 64
@@ -157,8 +182,19 @@ function putObject(tape, object, at, depth, text) {
     const item = paired ? values[i] : object[key]
     if (item === undefined) continue
     reserve(tape, 1)
-    whole(tape, tape.used++, key.length)
-    text = put(tape, item, depth + 1, text + key)
+    // A key slot: the id in the low word and 1 in the high one, or the
+    // length and 0 with the key in the text.
+    const slot = 2 * tape.used++
+    const id = keyId(key)
+    if (id === undefined) {
+      tape.words[slot] = key.length
+      tape.words[slot + 1] = 0
+      text = put(tape, item, depth + 1, text + key)
+    } else {
+      tape.words[slot] = id
+      tape.words[slot + 1] = 1
+      text = put(tape, item, depth + 1, text)
+    }
     entries++
   }
   whole(tape, at, OBJECT)
@@ -166,4 +202,4 @@ function putObject(tape, object, at, depth, text) {
   return text
 }
 
-module.exports = { Tape }
+module.exports = { Tape, useInterner }

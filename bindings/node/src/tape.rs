@@ -22,7 +22,14 @@
 //! | `DATE` | its milliseconds (NaN for an invalid `Date`) |
 //! | `BIGINT`, `BYTES`, `TYPED_ARRAY` | its index in the array of values |
 //! | `ARRAY` | its length; the items follow |
-//! | `OBJECT` | its number of entries; each is a slot with its key's length in UTF-16 units, the key next in the string, and then the value |
+//! | `OBJECT` | its number of entries; each is a key slot, then the value |
+//!
+//! A key slot holds, in its low four bytes, the key's id when its high four
+//! bytes are 1, or else (high bytes 0) the key's length in UTF-16 units, the
+//! key being next in the string. Ids are handed out by [`intern_key`]: a
+//! record's keys are the same from one message to the next, so each is
+//! written once per thread rather than once per message, up to
+//! [`KEYS_INTERNED`] keys, after which keys go in the string.
 //!
 //! The tags are numbered alike in `tape.js`. An object lists its own
 //! enumerable string keys whose values are not `undefined`, as
@@ -55,6 +62,13 @@ const TOO_DEEP: u8 = 13;
 /// reader refuses anything deeper, so a hand-made tape cannot recurse far.
 const MAX_DEPTH: usize = 66;
 
+/// How many distinct keys a thread interns; past them (keys that are data,
+/// as a map's are) keys travel in the tape's text.
+const KEYS_INTERNED: usize = 4096;
+
+/// A node's key range when the key is interned: its id is the range's end.
+const INTERNED: u32 = u32::MAX;
+
 /// Scratch kept between calls while it stays this small, so that one huge
 /// record does not hold its memory for the life of the thread.
 const SCRATCH_KEPT: usize = 64 * 1024;
@@ -72,6 +86,24 @@ struct Scratch {
     wide: Vec<u16>,
     /// Where the caller encodes to.
     out: Vec<u8>,
+    /// Interned keys, by id.
+    keys: Vec<Box<str>>,
+}
+
+/// Interns an object key for the tapes of this thread and returns its id,
+/// or nothing once the thread has interned as many as it keeps. Called by
+/// `tape.js` the first time it meets a key; its ids come only from here, so
+/// the two sides cannot disagree on one.
+#[napi(js_name = "_internKey", skip_typescript)]
+pub fn intern_key(key: String) -> Option<u32> {
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.try_borrow_mut().ok()?;
+        if scratch.keys.len() >= KEYS_INTERNED {
+            return None;
+        }
+        scratch.keys.push(key.into_boxed_str());
+        Some(scratch.keys.len() as u32 - 1)
+    })
 }
 
 /// One value of the tape.
@@ -83,17 +115,20 @@ struct Node {
     payload: f64,
     /// A string's text, as a byte range of the tape's text.
     text: (u32, u32),
-    /// The key of an object entry, as a byte range of the tape's text.
+    /// The key of an object entry, as a byte range of the tape's text, or
+    /// (`INTERNED`, its id).
     key: (u32, u32),
     /// The index of the node after this one and everything inside it.
     end: u32,
 }
 
-/// A tape, read: its nodes, their text, and the values slots cannot hold.
+/// A tape, read: its nodes, their text, the thread's interned keys, and the
+/// values slots cannot hold.
 pub struct Tape<'t> {
     env: sys::napi_env,
     nodes: &'t [Node],
     text: &'t str,
+    keys: &'t [Box<str>],
     values: sys::napi_value,
 }
 
@@ -171,6 +206,7 @@ pub unsafe fn with_tape<R>(
             text: bytes,
             wide,
             out,
+            keys,
         } = &mut *scratch;
         nodes.clear();
         // SAFETY: the caller's contract.
@@ -183,6 +219,7 @@ pub unsafe fn with_tape<R>(
             wide,
             ascii: units.ascii,
             unit_at: 0,
+            keys_interned: keys.len(),
         };
         reader.value(0, (0, 0))?;
         if reader.at != slots.len() || reader.unit_at != units.count {
@@ -196,6 +233,7 @@ pub unsafe fn with_tape<R>(
                 env,
                 nodes,
                 text,
+                keys,
                 values,
             };
             out.clear();
@@ -297,7 +335,8 @@ unsafe fn read_text(
     // SAFETY: a null buffer asks for the length only; fails for non-strings.
     let status =
         unsafe { sys::napi_get_value_string_utf16(env, text, ptr::null_mut(), 0, &mut count) };
-    if status != sys::Status::napi_ok || u32::try_from(count).is_err() {
+    // Ranges of the text are u32, and u32::MAX marks an interned key.
+    if status != sys::Status::napi_ok || count >= INTERNED as usize {
         return None;
     }
     wide.clear();
@@ -334,6 +373,8 @@ struct Reader<'r> {
     ascii: bool,
     /// Where the next piece of text starts, in UTF-16 units.
     unit_at: usize,
+    /// How many keys the thread has interned: ids below this are known.
+    keys_interned: usize,
 }
 
 impl Reader<'_> {
@@ -382,6 +423,17 @@ impl Reader<'_> {
         Ok((narrow(start)?, narrow(self.text.len())?))
     }
 
+    /// A key slot: an interned key's id, or the length of the key's text.
+    fn key(&mut self) -> Result<(u32, u32), Malformed> {
+        let bits = self.slot()?.to_bits();
+        let low = bits as u32;
+        match bits >> 32 {
+            0 => self.piece(low),
+            1 if (low as usize) < self.keys_interned => Ok((INTERNED, low)),
+            _ => Err(Malformed),
+        }
+    }
+
     fn value(&mut self, depth: usize, key: (u32, u32)) -> Result<(), Malformed> {
         let tag = self.whole()?;
         if depth > MAX_DEPTH || tag > u32::from(TOO_DEEP) {
@@ -407,12 +459,7 @@ impl Reader<'_> {
                 node.payload = f64::from(count);
                 self.nodes.push(node);
                 for _ in 0..count {
-                    let key = if tag == OBJECT {
-                        let units = self.whole()?;
-                        self.piece(units)?
-                    } else {
-                        (0, 0)
-                    };
+                    let key = if tag == OBJECT { self.key()? } else { (0, 0) };
                     self.value(depth + 1, key)?;
                 }
             }
@@ -448,6 +495,14 @@ impl<'t> TapeDatum<'t> {
             .text
             .get(start as usize..end as usize)
             .unwrap_or("")
+    }
+
+    /// The key of this object entry.
+    fn key(&self) -> &'t str {
+        match self.node().key {
+            (INTERNED, id) => self.tape.keys.get(id as usize).map_or("", |key| key),
+            range => self.text(range),
+        }
     }
 
     /// The container's children: each one's index, then the next's.
@@ -568,8 +623,7 @@ impl Datum for TapeDatum<'_> {
         if self.node().tag != OBJECT {
             return None;
         }
-        self.children()
-            .find(|child| self.text(child.node().key) == name)
+        self.children().find(|child| child.key() == name)
     }
 
     fn count(&self) -> Option<usize> {
@@ -597,7 +651,7 @@ impl Datum for TapeDatum<'_> {
     {
         if self.node().tag == OBJECT {
             for child in self.children() {
-                f(self.text(child.node().key), child)?;
+                f(child.key(), child)?;
             }
         }
         Ok(())

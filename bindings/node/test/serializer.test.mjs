@@ -245,6 +245,7 @@ test('a tape that tape.js did not write is refused as misuse, and harms nothing'
   const tape = new Tape()
   tape.write(record('user'))
   const good = [tape.slots.slice(), tape.used, tape.text, tape.values]
+  assert.equal(new Int32Array(good[0].buffer)[5], 1, 'the first key is interned')
   // Whole numbers go in a slot's low four bytes, as tape.js writes them.
   const patched = (at, value) => {
     const slots = good[0].slice()
@@ -262,7 +263,17 @@ test('a tape that tape.js did not write is refused as misuse, and harms nothing'
     'an unknown tag': patched(0, 99),
     'a count past the slots': patched(1, 2 ** 31 - 1),
     'a count of minus one': patched(1, -1),
-    'a key length past the text': patched(2, 100000),
+    'a key id never handed out': patched(2, 100000),
+    'a key length past the text': (() => {
+      const [slots, ...rest] = patched(2, 100000)
+      new Int32Array(slots.buffer)[5] = 0
+      return [slots, ...rest]
+    })(),
+    'a key slot of neither kind': (() => {
+      const [slots, ...rest] = patched(2, 0)
+      new Int32Array(slots.buffer)[5] = 2
+      return [slots, ...rest]
+    })(),
     'nesting past the bound': [deep, deep.length, '', []],
     'slots that are not a Float64Array': [Array.from(good[0]), good[1], good[2], good[3]],
     'text that is not a string': [good[0], good[1], 7, good[3]],
@@ -329,6 +340,12 @@ test('the tape keeps text past ASCII, lone surrogates and odd values as JavaScri
     () => users.encode(shrinking),
     (error) => error.code === 'invalid_record' && error.fieldPath === 'company',
   )
+  // Keys are interned per thread up to a bound; a map with more distinct
+  // keys than that sends the rest in the text, and both read back.
+  const counts = new Serializer({ schemaId: 11, schema: JSON.stringify({ type: 'map', values: 'int' }) })
+  const wide = Object.fromEntries(Array.from({ length: 6000 }, (_, i) => [`key ${i} ü`, i]))
+  assert.deepEqual(counts.decode(counts.encode(wide)), wide)
+  assert.deepEqual(counts.decode(counts.encode({ 'key 1 ü': 1, later: 2 })), { 'key 1 ü': 1, later: 2 })
   // Slots grow past their first size for a big record.
   const many = Array.from({ length: 5000 }, (_, i) => `item ${i}`)
   assert.deepEqual(strings.decode(strings.encode(many)), many)
