@@ -100,6 +100,21 @@ fn uuids_are_canonical() {
     assert_eq!(format_uuid(&bytes), text);
     assert!(parse_uuid("123e4567e89b12d3a456426614174000").is_err());
     assert!(parse_uuid("123e4567-e89b-12d3-a456-42661417400g").is_err());
+    assert_eq!(parse_uuid(&text.to_uppercase()).unwrap(), bytes);
+    // Each digit is checked, whichever byte stands in for it.
+    for at in (0..36).filter(|at| ![8, 13, 18, 23].contains(at)) {
+        for stray in [b'g', b'G', b'/', b':', b'@', b'`', b'-', b' ', 0x80, 0xff] {
+            let mut raw = text.as_bytes().to_vec();
+            raw[at] = stray;
+            let damaged = String::from_utf8_lossy(&raw);
+            assert!(parse_uuid(&damaged).is_err(), "{damaged:?}");
+        }
+    }
+    let every_digit = "01234567-89ab-cdef-ABCD-EF0123456789";
+    assert_eq!(
+        format_uuid(&parse_uuid(every_digit).unwrap()),
+        every_digit.to_lowercase()
+    );
 }
 
 mod against_the_time_crate {
