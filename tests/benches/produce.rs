@@ -1,7 +1,8 @@
 //! Produce throughput to the local broker: our `Producer` validating and
-//! encoding the appointment event from JSON, against raw rdkafka sending the
-//! same event's pre-encoded bytes with the same librdkafka settings. Runs
-//! are interleaved and repeated; medians and the ratio are printed. Also
+//! encoding the appointment event, from JSON and from the application's
+//! `#[derive(Serialize)]` struct, against raw rdkafka sending the same
+//! event's pre-encoded bytes with the same librdkafka settings. Runs are
+//! interleaved and repeated; medians and the ratios are printed. Also
 //! prints the resident memory an idle producer adds to its process.
 //!
 //! `cargo xtask stack up`, then with its exports:
@@ -15,7 +16,7 @@
 use std::time::{Duration, Instant};
 
 use eventbus::{Producer, TopicBinding};
-use eventbus_stack_tests::{config, example, register, unique_topic};
+use eventbus_stack_tests::{Appointment, appointment, config, example, register, unique_topic};
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{
@@ -52,6 +53,7 @@ fn main() {
     let raw_config = builder.librdkafka_config();
     let value: Value = serde_json::from_str(&example("records/appointment.json")).unwrap();
     let key = json!("A-2026-000123");
+    let typed = appointment();
 
     let started = Instant::now();
     let raw: ThreadedProducer<DefaultProducerContext> = raw_config.create().expect("raw producer");
@@ -78,31 +80,24 @@ fn main() {
     run_ours(&ours, &topic, &key, &value, 1_000);
     run_raw(&raw, &topic, &key_bytes, &value_bytes, 1_000);
 
-    let (mut ours_rates, mut raw_rates) = (Vec::new(), Vec::new());
-    let (mut ours_cpu, mut raw_cpu) = (Vec::new(), Vec::new());
+    run_typed(&ours, &topic, &typed, 1_000);
+
+    // Ours from JSON, ours from the struct, raw rdkafka.
+    let mut rates: [Vec<f64>; 3] = Default::default();
+    let mut cpu: [Vec<f64>; 3] = Default::default();
     for round in 0..rounds {
-        // Alternate which goes first so neither always meets a warmer broker.
-        let order: [bool; 2] = if round % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        };
-        for is_ours in order {
+        // Rotate which goes first so none always meets a warmer broker.
+        for turn in 0..3 {
+            let contender = (round + turn) % 3;
             let cpu_before = process_cpu();
-            let elapsed = if is_ours {
-                run_ours(&ours, &topic, &key, &value, events)
-            } else {
-                run_raw(&raw, &topic, &key_bytes, &value_bytes, events)
+            let elapsed = match contender {
+                0 => run_ours(&ours, &topic, &key, &value, events),
+                1 => run_typed(&ours, &topic, &typed, events),
+                _ => run_raw(&raw, &topic, &key_bytes, &value_bytes, events),
             };
             let cpu_per_event = (process_cpu() - cpu_before).as_secs_f64() * 1e6 / events as f64;
-            let rate = events as f64 / elapsed.as_secs_f64();
-            let (rates, cpu) = if is_ours {
-                (&mut ours_rates, &mut ours_cpu)
-            } else {
-                (&mut raw_rates, &mut raw_cpu)
-            };
-            rates.push(rate);
-            cpu.push(cpu_per_event);
+            rates[contender].push(events as f64 / elapsed.as_secs_f64());
+            cpu[contender].push(cpu_per_event);
         }
     }
     let loaded = resident_bytes().saturating_sub(baseline);
@@ -131,27 +126,22 @@ fn main() {
     });
     ours.close(Duration::from_secs(30)).expect("close");
 
-    let (ours_median, raw_median) = (median(&mut ours_rates), median(&mut raw_rates));
-    println!("{events} appointment events per run, {rounds} interleaved rounds, medians:");
-    for (name, rates, median, cpu) in [
-        (
-            "eventbus Producer (encode from JSON)",
-            &ours_rates,
-            ours_median,
-            &mut ours_cpu,
-        ),
-        (
-            "raw rdkafka (pre-encoded bytes)",
-            &raw_rates,
-            raw_median,
-            &mut raw_cpu,
-        ),
-    ] {
+    let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
+    let cpu_medians: Vec<f64> = cpu.iter_mut().map(|c| median(c)).collect();
+    let (ours_median, typed_median, raw_median) = (medians[0], medians[1], medians[2]);
+    println!("{events} appointment events per run, {rounds} rotated rounds, medians:");
+    let names = [
+        "eventbus Producer (encode from JSON)",
+        "eventbus Producer (encode from struct)",
+        "raw rdkafka (pre-encoded bytes)",
+    ];
+    for (index, name) in names.iter().enumerate() {
         println!(
-            "  {name:<38} {median:>9.0} events/s {:>6.1} MB/s {:>5.2} µs CPU/event   (runs: {})",
-            median * message_bytes / 1e6,
-            self::median(cpu),
-            rates
+            "  {name:<40} {:>9.0} events/s {:>6.1} MB/s {:>5.2} µs CPU/event   (runs: {})",
+            medians[index],
+            medians[index] * message_bytes / 1e6,
+            cpu_medians[index],
+            rates[index]
                 .iter()
                 .map(|r| format!("{r:.0}"))
                 .collect::<Vec<_>>()
@@ -159,8 +149,9 @@ fn main() {
         );
     }
     println!(
-        "  ratio eventbus / raw rdkafka: {:.2}",
-        ours_median / raw_median
+        "  ratio eventbus / raw rdkafka: from JSON {:.2}, from struct {:.2}",
+        ours_median / raw_median,
+        typed_median / raw_median
     );
 
     if let Ok(path) = std::env::var("EVENTBUS_BENCH_JSON") {
@@ -174,9 +165,19 @@ fn main() {
                 "load_rss_mib": mib(loaded),
                 "events_per_second": ours_median,
                 "mb_per_second": ours_median * message_bytes / 1e6,
-                "cpu_us_per_event": median(&mut ours_cpu),
+                "cpu_us_per_event": cpu_medians[0],
                 "latency_p50_ms": ours_latency.0,
                 "latency_p99_ms": ours_latency.1,
+            }),
+            json!({
+                "binding": "rust",
+                "implementation": format!(
+                    "eventbus {} Producer, serde struct",
+                    env!("CARGO_PKG_VERSION")
+                ),
+                "events_per_second": typed_median,
+                "mb_per_second": typed_median * message_bytes / 1e6,
+                "cpu_us_per_event": cpu_medians[1],
             }),
             json!({
                 "binding": "rust",
@@ -184,7 +185,7 @@ fn main() {
                 "startup_ms": raw_startup.as_secs_f64() * 1e3,
                 "events_per_second": raw_median,
                 "mb_per_second": raw_median * message_bytes / 1e6,
-                "cpu_us_per_event": median(&mut raw_cpu),
+                "cpu_us_per_event": cpu_medians[2],
                 "latency_p50_ms": raw_latency.0,
                 "latency_p99_ms": raw_latency.1,
             }),
@@ -255,6 +256,19 @@ fn run_ours(
         drop(
             producer
                 .produce(topic, Some(key), value, &[])
+                .expect("produce"),
+        );
+    }
+    producer.flush(Duration::from_secs(120)).expect("flush");
+    started.elapsed()
+}
+
+fn run_typed(producer: &Producer, topic: &str, value: &Appointment, events: usize) -> Duration {
+    let started = Instant::now();
+    for _ in 0..events {
+        drop(
+            producer
+                .produce_serialize(topic, Some(value.appointment_id.as_str()), value, &[])
                 .expect("produce"),
         );
     }

@@ -15,6 +15,7 @@ use std::thread;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use eventbus::Config;
+use serde::{Deserialize, Serialize};
 
 /// The repository root.
 pub fn repo_root() -> PathBuf {
@@ -239,4 +240,79 @@ pub fn broker_authentications(access_key_id: &str) -> usize {
         .lines()
         .filter(|line| line.contains("authenticated") && line.contains(access_key_id))
         .count()
+}
+
+/// The example appointment as a Rust service holds it: a struct, with Rust
+/// enums for the schema's enums, and the timestamps, date, UUID and decimal
+/// as the ISO text that chrono, uuid and rust_decimal serialize to.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Appointment {
+    pub event_id: String,
+    pub event_type: AppointmentEventType,
+    pub occurred_at: String,
+    pub appointment_id: String,
+    pub patient_icn: String,
+    pub status: AppointmentStatus,
+    pub start_time: String,
+    pub end_time: String,
+    pub appointment_date: String,
+    pub duration_minutes: u32,
+    pub facility: Facility,
+    pub clinic_name: Option<String>,
+    pub provider_name: Option<String>,
+    pub visit_type: VisitType,
+    pub procedure_codes: Vec<String>,
+    pub is_telehealth: bool,
+    pub reason_for_visit: Option<String>,
+    pub attributes: std::collections::BTreeMap<String, String>,
+    pub copay_amount: String,
+    pub schema_version: i32,
+    pub updated_at: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Facility {
+    pub station_id: String,
+    pub name: String,
+    pub city: String,
+    pub state: String,
+    pub timezone: String,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum AppointmentEventType {
+    Booked,
+    Rescheduled,
+    Cancelled,
+    CheckedIn,
+    Completed,
+    NoShow,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum AppointmentStatus {
+    Proposed,
+    Booked,
+    Arrived,
+    Fulfilled,
+    Cancelled,
+    NoShow,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VisitType {
+    InPerson,
+    Video,
+    Phone,
+}
+
+/// `examples/records/appointment.json` read into [`Appointment`].
+pub fn appointment() -> Appointment {
+    serde_json::from_str(&example("records/appointment.json"))
+        .expect("the example appointment fits the struct")
 }

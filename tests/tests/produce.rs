@@ -8,7 +8,8 @@ use std::time::{Duration, Instant};
 use eventbus::reader::{StartAt, TopicReader};
 use eventbus::{ErrorKind, Producer, RegistryClient, TopicBinding};
 use eventbus_stack_tests::{
-    Relay, config, example, example_path, init_logs, logs_of, register, stack, unique_topic,
+    Relay, appointment, config, example, example_path, init_logs, logs_of, register, stack,
+    unique_topic,
 };
 use serde_json::{Value, json};
 
@@ -105,6 +106,50 @@ fn both_example_events_round_trip_with_keys_and_headers() {
             .collect();
         assert_eq!(message.headers, headers);
     }
+}
+
+#[test]
+#[ignore = "needs the local stack: run through `cargo xtask test`"]
+fn a_serde_struct_is_read_back_as_its_json() {
+    init_logs();
+    let topic = unique_topic("typed-appointments");
+    let producer = Producer::builder(config())
+        .topic(bind(
+            &topic,
+            "schemas/appointment.avsc",
+            "schemas/appointment-key.avsc",
+        ))
+        .build()
+        .expect(STACK);
+    let typed = appointment();
+    let report = producer
+        .produce_serialize(&topic, Some(typed.appointment_id.as_str()), &typed, &[])
+        .unwrap()
+        .wait(Some(Duration::from_secs(30)))
+        .unwrap();
+    assert_eq!(report.topic, topic);
+
+    // Refused before anything is queued, naming the field.
+    let mut bad = typed.clone();
+    bad.start_time = "half past three".into();
+    let err = producer
+        .produce_serialize(&topic, Some("A-1"), &bad, &[])
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidRecord);
+    assert_eq!(err.field_path(), Some("startTime"));
+    assert_eq!(producer.in_flight(), 0);
+    producer.close(Duration::from_secs(10)).unwrap();
+
+    let registry = RegistryClient::new(config().registry().unwrap()).unwrap();
+    let messages = read_all(&topic, usize::MAX);
+    assert_eq!(messages.len(), 1);
+    let value = messages[0].value.as_deref().unwrap();
+    let (id, _) = eventbus::wire::split(value).unwrap();
+    let decoded = eventbus::Serializer::from_compiled(id, registry.schema_by_id(id).unwrap())
+        .decode(value)
+        .unwrap();
+    let expected: Value = serde_json::from_str(&example("records/appointment.json")).unwrap();
+    assert_eq!(decoded, expected);
 }
 
 #[test]

@@ -73,6 +73,36 @@ impl Serializer {
         }
     }
 
+    /// Validates and encodes any serde value — typically the application's
+    /// own `#[derive(Serialize)]` struct — into a new framed message, with
+    /// no JSON in between. Fields are matched to the schema by name (as
+    /// `#[serde(rename)]` spells them), unit variants are enum symbols,
+    /// `Option` is a union's null branch, and logical types take the same
+    /// values as from JSON: ISO text, or numbers in the schema's unit.
+    pub fn encode_serialize<T: serde::Serialize + ?Sized>(&self, value: &T) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(256);
+        self.encode_serialize_into(value, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`encode_serialize`](Self::encode_serialize), appending to `out`. On
+    /// error `out` is left exactly as it was.
+    pub fn encode_serialize_into<T: serde::Serialize + ?Sized>(
+        &self,
+        value: &T,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        let start = out.len();
+        wire::write_header(out, self.schema_id);
+        match self.schema.plan().encode_serialize(value, out) {
+            Ok(()) => Ok(()),
+            Err(err) => {
+                out.truncate(start);
+                Err(err.into())
+            }
+        }
+    }
+
     /// Decodes a framed message into natural JSON.
     pub fn decode(&self, message: &[u8]) -> Result<serde_json::Value> {
         self.decode_with(message, &mut JsonBuilder)

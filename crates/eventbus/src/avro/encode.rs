@@ -53,7 +53,7 @@ impl Plan {
         self.write(id, datum, out, 0)
     }
 
-    fn write<D: Datum>(
+    pub(crate) fn write<D: Datum>(
         &self,
         id: NodeId,
         datum: &D,
@@ -357,7 +357,7 @@ impl Plan {
         Ok(())
     }
 
-    fn missing_field(&self, field: &Field) -> RecordError {
+    pub(crate) fn missing_field(&self, field: &Field) -> RecordError {
         RecordError::new(format!(
             "missing field of type {} with no default; add it to the record",
             self.describe(field.node)
@@ -660,7 +660,7 @@ fn decimal_text<D: Datum>(datum: &D) -> Result<Cow<'_, str>, RecordError> {
 /// `memcmp` for each key costs more than comparing them here: up to 16
 /// bytes are compared as two words each, overlapping when shorter.
 #[inline]
-fn same_name(name: &str, key: &str) -> bool {
+pub(crate) fn same_name(name: &str, key: &str) -> bool {
     let (a, b) = (name.as_bytes(), key.as_bytes());
     let n = a.len();
     if n != b.len() {

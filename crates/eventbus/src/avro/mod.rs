@@ -10,6 +10,7 @@ mod json_text;
 pub mod logical;
 mod path;
 mod plan;
+mod serialize;
 
 pub use datum::{Datum, DatumBuilder, DatumKind, TimeUnit};
 pub use json::JsonBuilder;

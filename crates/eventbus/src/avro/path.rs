@@ -80,6 +80,17 @@ impl RecordError {
     }
 }
 
+impl std::fmt::Display for RecordError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.path() {
+            path if path.is_empty() => write!(f, "<root>: {}", self.problem),
+            path => write!(f, "{path}: {}", self.problem),
+        }
+    }
+}
+
+impl std::error::Error for RecordError {}
+
 impl From<RecordError> for Error {
     fn from(err: RecordError) -> Self {
         Error::InvalidRecord {

@@ -367,6 +367,54 @@ impl Producer {
         value: V,
         headers: &[(&str, &[u8])],
     ) -> Result<DeliveryHandle> {
+        self.produce_with(
+            topic,
+            key.map(|key| move |s: &Serializer, out: &mut Vec<u8>| s.encode_into(key, out)),
+            |s, out| s.encode_into(value, out),
+            headers,
+        )
+    }
+
+    /// [`produce`](Self::produce) without a key or headers.
+    pub fn produce_value<V: Datum>(&self, topic: &str, value: V) -> Result<DeliveryHandle> {
+        self.produce::<V, V>(topic, None, value, &[])
+    }
+
+    /// [`produce`](Self::produce) for serde values: the application's own
+    /// `#[derive(Serialize)]` structs, encoded with no JSON in between (see
+    /// [`Serializer::encode_serialize`] for how Rust types meet Avro's).
+    pub fn produce_serialize<K, V>(
+        &self,
+        topic: &str,
+        key: Option<&K>,
+        value: &V,
+        headers: &[(&str, &[u8])],
+    ) -> Result<DeliveryHandle>
+    where
+        K: serde::Serialize + ?Sized,
+        V: serde::Serialize + ?Sized,
+    {
+        self.produce_with(
+            topic,
+            key.map(|key| |s: &Serializer, out: &mut Vec<u8>| s.encode_serialize_into(key, out)),
+            |s, out| s.encode_serialize_into(value, out),
+            headers,
+        )
+    }
+
+    /// Encodes with the topic's serializers into this thread's buffers and
+    /// queues the message.
+    fn produce_with<K, V>(
+        &self,
+        topic: &str,
+        encode_key: Option<K>,
+        encode_value: V,
+        headers: &[(&str, &[u8])],
+    ) -> Result<DeliveryHandle>
+    where
+        K: FnOnce(&Serializer, &mut Vec<u8>) -> Result<()>,
+        V: FnOnce(&Serializer, &mut Vec<u8>) -> Result<()>,
+    {
         if self.closed.load(Ordering::Acquire) {
             return Err(Error::Closed(
                 "produce was called after close; create a new producer".into(),
@@ -379,8 +427,8 @@ impl Producer {
                 self.encode_and_send(
                     topic,
                     serializers,
-                    key,
-                    value,
+                    encode_key,
+                    encode_value,
                     headers,
                     key_buffer,
                     value_buffer,
@@ -391,8 +439,8 @@ impl Producer {
             Err(_) => self.encode_and_send(
                 topic,
                 serializers,
-                key,
-                value,
+                encode_key,
+                encode_value,
                 headers,
                 &mut Vec::new(),
                 &mut Vec::new(),
@@ -400,29 +448,28 @@ impl Producer {
         })
     }
 
-    /// [`produce`](Self::produce) without a key or headers.
-    pub fn produce_value<V: Datum>(&self, topic: &str, value: V) -> Result<DeliveryHandle> {
-        self.produce::<V, V>(topic, None, value, &[])
-    }
-
     #[allow(clippy::too_many_arguments)]
-    fn encode_and_send<K: Datum, V: Datum>(
+    fn encode_and_send<K, V>(
         &self,
         topic: &str,
         serializers: &TopicSerializers,
-        key: Option<K>,
-        value: V,
+        encode_key: Option<K>,
+        encode_value: V,
         headers: &[(&str, &[u8])],
         key_buffer: &mut Vec<u8>,
         value_buffer: &mut Vec<u8>,
-    ) -> Result<DeliveryHandle> {
+    ) -> Result<DeliveryHandle>
+    where
+        K: FnOnce(&Serializer, &mut Vec<u8>) -> Result<()>,
+        V: FnOnce(&Serializer, &mut Vec<u8>) -> Result<()>,
+    {
         value_buffer.clear();
-        serializers.value.encode_into(value, value_buffer)?;
-        let has_key = match (key, &serializers.key) {
+        encode_value(&serializers.value, value_buffer)?;
+        let has_key = match (encode_key, &serializers.key) {
             (None, _) => false,
-            (Some(key), Some(serializer)) => {
+            (Some(encode_key), Some(serializer)) => {
                 key_buffer.clear();
-                serializer.encode_into(key, key_buffer)?;
+                encode_key(serializer, key_buffer)?;
                 true
             }
             (Some(_), None) => {
