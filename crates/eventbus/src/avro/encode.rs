@@ -28,7 +28,7 @@ pub(crate) fn put_long(out: &mut Vec<u8>, value: i64) {
 }
 
 #[inline]
-fn put_blob(out: &mut Vec<u8>, bytes: &[u8]) {
+pub(crate) fn put_blob(out: &mut Vec<u8>, bytes: &[u8]) {
     put_long(out, bytes.len() as i64);
     out.extend_from_slice(bytes);
 }

@@ -23,7 +23,7 @@ use std::fmt::Display;
 use serde::ser::{self, Impossible, Serialize};
 
 use super::datum::{Datum, DatumKind};
-use super::encode::{MAX_DEPTH, put_long, same_name};
+use super::encode::{MAX_DEPTH, put_blob, put_long, same_name};
 use super::path::RecordError;
 use super::plan::{Node, NodeId, Plan, Record};
 
@@ -142,7 +142,37 @@ struct NodeSerializer<'a> {
 }
 
 impl<'a> NodeSerializer<'a> {
+    /// Writes a scalar. The plain cases (text as a string or an enum
+    /// symbol, a whole number as an int, long or timestamp in its unit, a
+    /// boolean) are written here, sparing each the general node walk;
+    /// everything else, failures included, goes through the shared node
+    /// code, so the rules and their messages live in one place.
     fn scalar(self, value: Scalar<'_>) -> Result<(), RecordError> {
+        match (&self.plan.nodes[self.id], &value) {
+            (Node::String, Scalar::String(text)) => {
+                put_blob(self.out, text.as_bytes());
+                return Ok(());
+            }
+            (Node::Enum { symbols, .. }, Scalar::String(text)) => {
+                if let Some(index) = symbols.iter().position(|s| **s == **text) {
+                    put_long(self.out, index as i64);
+                    return Ok(());
+                }
+            }
+            (Node::Long | Node::Timestamp(_) | Node::LocalTimestamp(_), Scalar::Integer(value)) => {
+                put_long(self.out, *value);
+                return Ok(());
+            }
+            (Node::Int | Node::Date, Scalar::Integer(value)) if i32::try_from(*value).is_ok() => {
+                put_long(self.out, *value);
+                return Ok(());
+            }
+            (Node::Boolean, Scalar::Boolean(value)) => {
+                self.out.push(u8::from(*value));
+                return Ok(());
+            }
+            _ => {}
+        }
         self.plan.write(self.id, &&value, self.out, self.depth)
     }
 
