@@ -147,6 +147,7 @@ impl<'a> NodeSerializer<'a> {
     /// boolean) are written here, sparing each the general node walk;
     /// everything else, failures included, goes through the shared node
     /// code, so the rules and their messages live in one place.
+    #[inline]
     fn scalar(self, value: Scalar<'_>) -> Result<(), RecordError> {
         match (&self.plan.nodes[self.id], &value) {
             (Node::String, Scalar::String(text)) => {
@@ -700,14 +701,13 @@ impl<'a> RecordWriter<'a> {
         }
     }
 
+    #[inline]
     fn field<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), RecordError> {
         let fields = &self.record.fields;
         if self.parked.is_empty()
-            && fields
-                .get(self.next)
-                .is_some_and(|f| same_name(&f.name, name))
+            && let Some(field) = fields.get(self.next)
+            && same_name(&field.name, name)
         {
-            let field = &fields[self.next];
             value
                 .serialize(NodeSerializer {
                     plan: self.plan,
@@ -719,6 +719,13 @@ impl<'a> RecordWriter<'a> {
             self.next += 1;
             return Ok(());
         }
+        self.park(name, value)
+    }
+
+    /// A field that is not the next in schema order: encoded on the side.
+    #[inline(never)]
+    fn park<T: Serialize + ?Sized>(&mut self, name: &str, value: &T) -> Result<(), RecordError> {
+        let fields = &self.record.fields;
         let index = fields
             .iter()
             .position(|f| *f.name == *name)
