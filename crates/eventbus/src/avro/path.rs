@@ -15,8 +15,14 @@ enum Segment {
 }
 
 /// A record that does not fit its schema: what is wrong, and where.
+///
+/// Boxed, so that the `Result` every level of the encoder returns is one
+/// word and a valid record never moves an error-sized value around.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RecordError {
+pub struct RecordError(Box<Inner>);
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Inner {
     /// Innermost segment first; reversed when rendered.
     segments: Vec<Segment>,
     problem: String,
@@ -26,36 +32,36 @@ impl RecordError {
     /// A problem with the value at the current position. Bindings use this
     /// for failures of their own while reading a host object.
     pub fn new(problem: impl Into<String>) -> Self {
-        RecordError {
+        RecordError(Box::new(Inner {
             segments: Vec::new(),
             problem: problem.into(),
-        }
+        }))
     }
 
     pub(crate) fn in_field(mut self, name: &str) -> Self {
-        self.segments.push(Segment::Field(name.into()));
+        self.0.segments.push(Segment::Field(name.into()));
         self
     }
 
     pub(crate) fn in_item(mut self, index: usize) -> Self {
-        self.segments.push(Segment::Index(index));
+        self.0.segments.push(Segment::Index(index));
         self
     }
 
     pub(crate) fn in_entry(mut self, key: &str) -> Self {
-        self.segments.push(Segment::Key(key.into()));
+        self.0.segments.push(Segment::Key(key.into()));
         self
     }
 
     /// What is wrong, without the path.
     pub fn problem(&self) -> &str {
-        &self.problem
+        &self.0.problem
     }
 
     /// The rendered path from the root; empty when the root itself is wrong.
     pub fn path(&self) -> String {
         let mut out = String::new();
-        for segment in self.segments.iter().rev() {
+        for segment in self.0.segments.iter().rev() {
             match segment {
                 Segment::Field(name) => {
                     if !out.is_empty() {
@@ -83,8 +89,8 @@ impl RecordError {
 impl std::fmt::Display for RecordError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.path() {
-            path if path.is_empty() => write!(f, "<root>: {}", self.problem),
-            path => write!(f, "{path}: {}", self.problem),
+            path if path.is_empty() => write!(f, "<root>: {}", self.0.problem),
+            path => write!(f, "{path}: {}", self.0.problem),
         }
     }
 }
@@ -95,7 +101,7 @@ impl From<RecordError> for Error {
     fn from(err: RecordError) -> Self {
         Error::InvalidRecord {
             field_path: err.path(),
-            problem: err.problem,
+            problem: err.0.problem,
         }
     }
 }
