@@ -317,7 +317,8 @@ impl<'a> NodeSerializer<'a> {
     }
 
     fn record(mut self, name: &str) -> Result<RecordWriter<'a>, RecordError> {
-        // A union with several records picks the one the struct is named after.
+        // A union with several records picks the one the struct is named
+        // after, or else its first record: Rust and Avro names often differ.
         let plan = self.plan;
         let by_name = |node: &Node| matches!(node, Node::Record(r) if short_name(&r.name) == name);
         let has_named = matches!(&plan.nodes[self.id], Node::Union(branches)
@@ -326,13 +327,13 @@ impl<'a> NodeSerializer<'a> {
             self.branch(name, by_name)?
         } else {
             self.branch(format_args!("struct {name}"), |node| {
-                matches!(node, Node::Record(_) | Node::Map(_))
+                matches!(node, Node::Record(_))
             })?
         };
         let depth = self.deeper()?;
         match &plan.nodes[id] {
             Node::Record(record) => Ok(RecordWriter::new(plan, record, self.out, depth)),
-            // A struct written as a map is rare, but well defined.
+            // A struct's field names are not data; say what a map takes.
             Node::Map(_) => Err(RecordError::new(format!(
                 "expected {}, found struct {name}; a map takes a HashMap or BTreeMap",
                 plan.describe(id)

@@ -567,3 +567,29 @@ fn chrono_and_uuid_values_are_read_as_their_iso_text() {
     );
     assert_eq!(typed, from_json);
 }
+
+#[test]
+fn structs_are_records_never_maps() {
+    #[derive(Serialize)]
+    struct Location {
+        city: &'static str,
+    }
+    // Rust and Avro names may differ: a union's only record takes the struct.
+    let schema = json!(["null", {"type": "record", "name": "Place", "fields": [
+        {"name": "city", "type": "string"}]}]);
+    let (typed, from_json) = both(
+        schema,
+        &Some(Location { city: "Spokane" }),
+        json!({"city": "Spokane"}),
+    );
+    assert_eq!(typed, from_json);
+
+    let (_, problem) = invalid(
+        json!({"type": "map", "values": "string"}),
+        &Location { city: "Spokane" },
+    );
+    assert!(
+        problem.contains("a map takes a HashMap or BTreeMap"),
+        "{problem}"
+    );
+}
