@@ -1,5 +1,5 @@
 /* The typings of eventbus-producer, generated from the Rust addon by
- * `napi build` (./run build) with this header; CI checks they are current. */
+ * napi-rs (./run build) with this header; CI checks they are current. */
 
 /**
  * The one error class of eventbus-producer. `code` is the core's stable kind
