@@ -30,8 +30,8 @@ const profileDir = profile === 'dev' ? 'debug' : profile
 // The name index.js loads, as napi build's --platform names it.
 const addon = `eventbus.${process.platform}-${process.arch}-gnu.node`
 
-const typeDefDir = mkdtempSync(join(tmpdir(), 'eventbus-node-typedefs-'))
-try {
+// Builds the addon and the typings; returns cargo's exit status.
+async function build(typeDefDir) {
   const cargo = spawnSync(
     process.env.CARGO || 'cargo',
     ['build', '--package', 'eventbus-node', '--profile', profile],
@@ -49,7 +49,7 @@ try {
     },
   )
   if (cargo.error) throw cargo.error
-  if (cargo.status !== 0) process.exit(cargo.status ?? 1)
+  if (cargo.status !== 0) return cargo.status ?? 1
 
   // Copied beside the final name and renamed over it, so that a Node process
   // loading the addon meanwhile never sees half a file.
@@ -60,12 +60,18 @@ try {
 
   const { dts } = await generateTypeDef({
     typeDefDir,
-    // As the shell's "$(cat dts-header.d.ts)" passed it: without the final newline.
+    // generateTypeDef ends the header with a line break of its own.
     dtsHeader: readFileSync(join(here, 'dts-header.d.ts'), 'utf8').replace(/\n+$/, ''),
     cwd: here,
     declareBindingTarget: false,
   })
   writeFileSync(join(here, 'index.d.ts'), dts)
+  return 0
+}
+
+const typeDefDir = mkdtempSync(join(tmpdir(), 'eventbus-node-typedefs-'))
+try {
+  process.exitCode = await build(typeDefDir)
 } finally {
   rmSync(typeDefDir, { recursive: true, force: true })
 }
