@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::avro::{Datum, DatumBuilder, JsonBuilder};
+use crate::avro::{Datum, DatumBuilder, JsonBuilder, RecordError};
 use crate::error::{Error, Result};
 #[cfg(feature = "registry")]
 use crate::registry::RegistryClient;
@@ -62,15 +62,7 @@ impl Serializer {
     /// Validates and appends the framed encoding of `value` to `out`. On
     /// error `out` is left exactly as it was.
     pub fn encode_into<D: Datum>(&self, value: D, out: &mut Vec<u8>) -> Result<()> {
-        let start = out.len();
-        wire::write_header(out, self.schema_id);
-        match self.schema.plan().encode(&value, out) {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                out.truncate(start);
-                Err(err.into())
-            }
-        }
+        self.write_framed(out, |out| self.schema.plan().encode(&value, out))
     }
 
     /// Validates and encodes any serde value — typically the application's
@@ -92,15 +84,23 @@ impl Serializer {
         value: &T,
         out: &mut Vec<u8>,
     ) -> Result<()> {
+        self.write_framed(out, |out| self.schema.plan().encode_serialize(value, out))
+    }
+
+    /// Appends the framing header, then the datum `write_datum` encodes; on
+    /// error takes both back off `out`.
+    #[inline]
+    fn write_framed(
+        &self,
+        out: &mut Vec<u8>,
+        write_datum: impl FnOnce(&mut Vec<u8>) -> std::result::Result<(), RecordError>,
+    ) -> Result<()> {
         let start = out.len();
         wire::write_header(out, self.schema_id);
-        match self.schema.plan().encode_serialize(value, out) {
-            Ok(()) => Ok(()),
-            Err(err) => {
-                out.truncate(start);
-                Err(err.into())
-            }
-        }
+        write_datum(out).map_err(|err| {
+            out.truncate(start);
+            err.into()
+        })
     }
 
     /// Decodes a framed message into natural JSON.
