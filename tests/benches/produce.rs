@@ -1,9 +1,14 @@
 //! Produce throughput to the local broker: our `Producer` validating and
 //! encoding the appointment event, from JSON and from the application's
 //! `#[derive(Serialize)]` struct, against raw rdkafka sending the same
-//! event's pre-encoded bytes with the same librdkafka settings. Runs are
-//! interleaved and repeated; medians and the ratios are printed. Also
-//! prints the resident memory an idle producer adds to its process.
+//! event's pre-encoded bytes with the same librdkafka settings. A fourth
+//! contender is raw rdkafka encoding each event itself, with the core's
+//! `Serializer`, just before sending it: the gap between it and the
+//! pre-encoded run is what encoding costs, and the gap between it and our
+//! `Producer` is what the `Producer` adds on top (delivery handles, the
+//! topic's schemas, queue-full waits). Runs are interleaved and repeated;
+//! medians and the ratios are printed. Also prints the resident memory an
+//! idle producer adds to its process.
 //!
 //! `cargo xtask stack up`, then with its exports:
 //! `cargo bench -p eventbus-stack-tests --bench produce [-- EVENTS ROUNDS]`
@@ -15,7 +20,7 @@
 
 use std::time::{Duration, Instant};
 
-use eventbus::{Producer, TopicBinding};
+use eventbus::{Producer, Serializer, TopicBinding};
 use eventbus_stack_tests::{Appointment, appointment, config, example, register, unique_topic};
 use rdkafka::ClientContext;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -82,21 +87,30 @@ fn main() {
 
     run_typed(&ours, &topic, &typed, 1_000);
 
-    // Ours from JSON, ours from the struct, raw rdkafka.
-    let mut rates: [Vec<f64>; 3] = Default::default();
+    let serializers = (
+        ours.key_serializer(&topic).unwrap().clone(),
+        ours.value_serializer(&topic).unwrap().clone(),
+    );
+    run_raw_encoding(&raw, &topic, &serializers, &key, &value, 1_000);
+
+    // Ours from JSON, ours from the struct, raw rdkafka, raw rdkafka
+    // encoding from JSON.
+    const CONTENDERS: usize = 4;
+    let mut rates: [Vec<f64>; CONTENDERS] = Default::default();
     // CPU µs an event: the producing thread's, and every other thread's
     // (librdkafka's and the delivery-report thread).
-    let mut cpu: [Vec<f64>; 3] = Default::default();
-    let mut cpu_producing: [Vec<f64>; 3] = Default::default();
+    let mut cpu: [Vec<f64>; CONTENDERS] = Default::default();
+    let mut cpu_producing: [Vec<f64>; CONTENDERS] = Default::default();
     for round in 0..rounds {
         // Rotate which goes first so none always meets a warmer broker.
-        for turn in 0..3 {
-            let contender = (round + turn) % 3;
+        for turn in 0..CONTENDERS {
+            let contender = (round + turn) % CONTENDERS;
             let cpu_before = thread_cpu();
             let elapsed = match contender {
                 0 => run_ours(&ours, &topic, &key, &value, events),
                 1 => run_typed(&ours, &topic, &typed, events),
-                _ => run_raw(&raw, &topic, &key_bytes, &value_bytes, events),
+                2 => run_raw(&raw, &topic, &key_bytes, &value_bytes, events),
+                _ => run_raw_encoding(&raw, &topic, &serializers, &key, &value, events),
             };
             let cpu_after = thread_cpu();
             let per_event = |after: Duration, before: Duration| {
@@ -139,12 +153,14 @@ fn main() {
     let medians: Vec<f64> = rates.iter_mut().map(|r| median(r)).collect();
     let cpu_medians: Vec<f64> = cpu.iter_mut().map(|c| median(c)).collect();
     let producing_medians: Vec<f64> = cpu_producing.iter_mut().map(|c| median(c)).collect();
-    let (ours_median, typed_median, raw_median) = (medians[0], medians[1], medians[2]);
+    let (ours_median, typed_median, raw_median, raw_encoding_median) =
+        (medians[0], medians[1], medians[2], medians[3]);
     println!("{events} appointment events per run, {rounds} rotated rounds, medians:");
     let names = [
         "eventbus Producer (encode from JSON)",
         "eventbus Producer (encode from struct)",
         "raw rdkafka (pre-encoded bytes)",
+        "raw rdkafka (encoding each from JSON)",
     ];
     for (index, name) in names.iter().enumerate() {
         println!(
@@ -165,6 +181,12 @@ fn main() {
         "  ratio eventbus / raw rdkafka: from JSON {:.2}, from struct {:.2}",
         ours_median / raw_median,
         typed_median / raw_median
+    );
+    println!(
+        "  ratio raw rdkafka encoding each / pre-encoded: {:.2}; eventbus from JSON / raw \
+         rdkafka encoding each: {:.2}",
+        raw_encoding_median / raw_median,
+        ours_median / raw_encoding_median
     );
 
     if let Ok(path) = std::env::var("EVENTBUS_BENCH_JSON") {
@@ -191,6 +213,13 @@ fn main() {
                 "events_per_second": typed_median,
                 "mb_per_second": typed_median * message_bytes / 1e6,
                 "cpu_us_per_event": cpu_medians[1],
+            }),
+            json!({
+                "binding": "rust",
+                "implementation": "raw rdkafka, encoding each event with the core Serializer",
+                "events_per_second": raw_encoding_median,
+                "mb_per_second": raw_encoding_median * message_bytes / 1e6,
+                "cpu_us_per_event": cpu_medians[3],
             }),
             json!({
                 "binding": "rust",
@@ -317,21 +346,36 @@ fn run_raw(
 ) -> Duration {
     let started = Instant::now();
     for _ in 0..events {
-        let mut record = BaseRecord::to(topic).key(key).payload(value);
-        loop {
-            match producer.send(record) {
-                Ok(()) => break,
-                Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
-                    record = back;
-                    std::thread::sleep(Duration::from_millis(2));
-                }
-                Err((err, _)) => panic!("raw send: {err}"),
+        send_raw(producer, topic, key, value);
+    }
+    wait_raw(producer);
+    started.elapsed()
+}
+
+/// Sends one message, waiting while the local queue is full.
+fn send_raw(
+    producer: &ThreadedProducer<DefaultProducerContext>,
+    topic: &str,
+    key: &[u8],
+    value: &[u8],
+) {
+    let mut record = BaseRecord::to(topic).key(key).payload(value);
+    loop {
+        match producer.send(record) {
+            Ok(()) => return,
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                record = back;
+                std::thread::sleep(Duration::from_millis(2));
             }
+            Err((err, _)) => panic!("raw send: {err}"),
         }
     }
-    // Waits the way `Producer::flush` does, on the count of messages not
-    // yet reported; rdkafka's flush polls in 100 ms steps, which would
-    // charge raw rdkafka up to 100 ms a run.
+}
+
+/// Waits the way `Producer::flush` does, on the count of messages not yet
+/// reported; rdkafka's flush polls in 100 ms steps, which would charge raw
+/// rdkafka up to 100 ms a run.
+fn wait_raw(producer: &ThreadedProducer<DefaultProducerContext>) {
     let deadline = Instant::now() + Duration::from_secs(120);
     while producer.in_flight_count() > 0 && Instant::now() < deadline {
         let _ = producer.flush(Duration::ZERO);
@@ -342,6 +386,33 @@ fn run_raw(
         0,
         "raw rdkafka did not deliver in time"
     );
+}
+
+/// Raw rdkafka, with each event encoded from JSON by the core's
+/// serializers on the producing thread just before it is sent: what a
+/// hand-written producer that encodes with eventbus would do.
+fn run_raw_encoding(
+    producer: &ThreadedProducer<DefaultProducerContext>,
+    topic: &str,
+    (key_serializer, value_serializer): &(Serializer, Serializer),
+    key: &Value,
+    value: &Value,
+    events: usize,
+) -> Duration {
+    let started = Instant::now();
+    let (mut key_bytes, mut value_bytes) = (Vec::new(), Vec::new());
+    for _ in 0..events {
+        key_bytes.clear();
+        value_bytes.clear();
+        key_serializer
+            .encode_into(key, &mut key_bytes)
+            .expect("encode key");
+        value_serializer
+            .encode_into(value, &mut value_bytes)
+            .expect("encode value");
+        send_raw(producer, topic, &key_bytes, &value_bytes);
+    }
+    wait_raw(producer);
     started.elapsed()
 }
 

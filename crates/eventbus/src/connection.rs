@@ -4,6 +4,7 @@
 //! rejected credential surfaces as an `auth` error with the broker's reason
 //! rather than as a timeout.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::UNIX_EPOCH;
 
@@ -19,6 +20,9 @@ use crate::iam::{PRINCIPAL, TokenProvider};
 pub(crate) struct Connection {
     tokens: Option<Arc<TokenProvider>>,
     auth_failure: Mutex<Option<String>>,
+    /// Whether `auth_failure` holds a reason: every delivery report clears
+    /// a past failure, and reading this flag costs it no lock.
+    failed: AtomicBool,
 }
 
 impl Connection {
@@ -35,6 +39,7 @@ impl Connection {
         Ok(Connection {
             tokens,
             auth_failure: Mutex::new(None),
+            failed: AtomicBool::new(false),
         })
     }
 
@@ -91,7 +96,9 @@ impl Connection {
     pub(crate) fn error(&self, error: KafkaError, reason: &str) {
         if error.rdkafka_error_code() == Some(RDKafkaErrorCode::Authentication) {
             tracing::error!(target: "librdkafka", "broker refused authentication: {reason}");
-            *self.lock_failure() = Some(reason.to_string());
+            let mut failure = self.lock_failure();
+            *failure = Some(reason.to_string());
+            self.failed.store(true, Ordering::Release);
         } else {
             tracing::warn!(target: "librdkafka", %error, "{reason}");
         }
@@ -99,10 +106,12 @@ impl Connection {
 
     /// Forgets a past authentication failure once the brokers accept us.
     pub(crate) fn authenticated(&self) {
-        let mut failure = self.lock_failure();
-        if failure.is_some() {
-            *failure = None;
+        if !self.failed.load(Ordering::Acquire) {
+            return;
         }
+        let mut failure = self.lock_failure();
+        *failure = None;
+        self.failed.store(false, Ordering::Release);
     }
 
     /// The last authentication failure, as an `auth` error.

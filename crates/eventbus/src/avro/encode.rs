@@ -19,12 +19,27 @@ pub(crate) const MAX_DEPTH: usize = 64;
 /// Appends `value` as a zig-zag varint.
 #[inline]
 pub(crate) fn put_long(out: &mut Vec<u8>, value: i64) {
-    let mut z = ((value << 1) ^ (value >> 63)) as u64;
-    while z >= 0x80 {
-        out.push((z as u8) | 0x80);
-        z >>= 7;
+    let z = ((value << 1) ^ (value >> 63)) as u64;
+    // Lengths, counts, enum indexes and union branches: one byte.
+    if z < 0x80 {
+        out.push(z as u8);
+    } else {
+        put_varint(out, z);
     }
-    out.push(z as u8);
+}
+
+/// Appends a varint of two bytes or more, gathered first so that the
+/// vector is grown once.
+fn put_varint(out: &mut Vec<u8>, mut z: u64) {
+    let mut bytes = [0u8; 10];
+    let mut len = 0;
+    while z >= 0x80 {
+        bytes[len] = (z as u8) | 0x80;
+        z >>= 7;
+        len += 1;
+    }
+    bytes[len] = z as u8;
+    out.extend_from_slice(&bytes[..=len]);
 }
 
 #[inline]

@@ -98,13 +98,33 @@ impl Cursor<'_> {
 
     /// `YYYY-MM-DD`, as days since 1970-01-01.
     fn date(&mut self) -> Option<i64> {
-        let year = i64::from(self.digits(4)?);
-        self.byte(b"-")?;
-        let month = self.digits(2).filter(|m| (1..=12).contains(m))?;
-        self.byte(b"-")?;
-        let day = self
-            .digits(2)
-            .filter(|&d| d >= 1 && d <= days_in_month(year, month))?;
+        // Read as one fixed-width field: every timestamp starts with one.
+        let field: &[u8; 10] = self.text.get(self.at..self.at + 10)?.try_into().ok()?;
+        if field[4] != b'-' || field[7] != b'-' {
+            return None;
+        }
+        let digit = |at: usize| u32::from(field[at].wrapping_sub(b'0'));
+        let digits = [
+            digit(0),
+            digit(1),
+            digit(2),
+            digit(3),
+            digit(5),
+            digit(6),
+            digit(8),
+            digit(9),
+        ];
+        if digits.iter().any(|&d| d > 9) {
+            return None;
+        }
+        let [y0, y1, y2, y3, m0, m1, d0, d1] = digits;
+        let year = i64::from(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+        let month = m0 * 10 + m1;
+        let day = d0 * 10 + d1;
+        if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+            return None;
+        }
+        self.at += 10;
         Some(days_from_civil(year, month, day))
     }
 
@@ -258,12 +278,17 @@ fn fraction_digits(unit: TimeUnit) -> usize {
 
 /// Converts nanoseconds to `unit`, refusing to drop a non-zero remainder.
 pub fn nanos_to_unit_exact(nanos: i128, unit: TimeUnit) -> Result<i64, String> {
-    let per = unit.nanos();
     // Every instant between 1678 and 2262 fits in i64 nanoseconds, whose
-    // arithmetic is far cheaper than i128's.
-    let (remainder, quotient) = match i64::try_from(nanos) {
-        Ok(nanos) => (i128::from(nanos % per), i128::from(nanos / per)),
-        Err(_) => (nanos % i128::from(per), nanos / i128::from(per)),
+    // arithmetic is far cheaper than i128's; and with the divisor spelled
+    // out per unit, the division is a multiplication.
+    let (quotient, remainder) = match (i64::try_from(nanos), unit) {
+        (Ok(nanos), TimeUnit::Millis) => (i128::from(nanos / 1_000_000), nanos % 1_000_000),
+        (Ok(nanos), TimeUnit::Micros) => (i128::from(nanos / 1_000), nanos % 1_000),
+        (Ok(nanos), TimeUnit::Nanos) => (i128::from(nanos), 0),
+        (Err(_), unit) => {
+            let per = i128::from(unit.nanos());
+            (nanos / per, i64::from(nanos % per != 0))
+        }
     };
     if remainder != 0 {
         return Err(format!(
@@ -375,14 +400,18 @@ pub fn format_decimal(unscaled: i128, scale: u32) -> String {
 
 /// Big-endian two's complement of `unscaled` in the fewest bytes.
 pub fn decimal_bytes(unscaled: i128) -> DecimalBytes {
-    let bytes = unscaled.to_be_bytes();
-    let fill = if unscaled < 0 { 0xff } else { 0x00 };
-    let mut start = 0;
-    // Drop leading sign bytes while the next byte still carries the sign bit.
-    while start < 15 && bytes[start] == fill && (bytes[start + 1] & 0x80) == (fill & 0x80) {
-        start += 1;
+    // The bits the value needs are those below its run of leading sign
+    // bits, plus one sign bit.
+    let sign_bits = if unscaled < 0 {
+        unscaled.leading_ones()
+    } else {
+        unscaled.leading_zeros()
+    };
+    let len = (128 - sign_bits + 1).div_ceil(8) as usize;
+    DecimalBytes {
+        bytes: unscaled.to_be_bytes(),
+        start: 16 - len,
     }
-    DecimalBytes { bytes, start }
 }
 
 /// The bytes of a decimal, kept on the stack.
@@ -436,32 +465,48 @@ pub fn decimal_from_bytes(bytes: &[u8]) -> Result<i128, String> {
 /// Checks the canonical 8-4-4-4-12 form and returns the 16 bytes.
 pub fn parse_uuid(text: &str) -> Result<[u8; 16], String> {
     let bad = || "expected a UUID as 8-4-4-4-12 hexadecimal digits".to_string();
-    let raw = text.as_bytes();
-    if raw.len() != 36 || [8, 13, 18, 23].iter().any(|&i| raw[i] != b'-') {
+    let Ok(raw) = <&[u8; 36]>::try_from(text.as_bytes()) else {
+        return Err(bad());
+    };
+    if raw[8] != b'-' || raw[13] != b'-' || raw[18] != b'-' || raw[23] != b'-' {
         return Err(bad());
     }
-    // The offsets of the 32 hexadecimal digits, two per byte.
-    const DIGITS: [usize; 32] = [
-        0, 1, 2, 3, 4, 5, 6, 7, 9, 10, 11, 12, 14, 15, 16, 17, 19, 20, 21, 22, 24, 25, 26, 27, 28,
-        29, 30, 31, 32, 33, 34, 35,
-    ];
+    // Where each byte's two hexadecimal digits start.
+    const PAIRS: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
     let mut out = [0u8; 16];
-    for (byte, pair) in out.iter_mut().zip(DIGITS.chunks_exact(2)) {
-        let high = hex_value(raw[pair[0]]).ok_or_else(bad)?;
-        let low = hex_value(raw[pair[1]]).ok_or_else(bad)?;
+    // Every digit's value is or-ed in: a character that is not one sets the
+    // high bit, checked once at the end rather than per digit.
+    let mut seen = 0u8;
+    for (byte, at) in out.iter_mut().zip(PAIRS) {
+        let high = HEX_VALUES[usize::from(raw[at])];
+        let low = HEX_VALUES[usize::from(raw[at + 1])];
+        seen |= high | low;
         *byte = high << 4 | low;
+    }
+    if seen & NOT_HEX != 0 {
+        return Err(bad());
     }
     Ok(out)
 }
 
-fn hex_value(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+/// Marks a byte that is not a hexadecimal digit in [`HEX_VALUES`].
+const NOT_HEX: u8 = 0x80;
+
+/// The value of each byte as a hexadecimal digit, or [`NOT_HEX`].
+const HEX_VALUES: [u8; 256] = {
+    let mut values = [NOT_HEX; 256];
+    let mut c = 0;
+    while c < 256 {
+        values[c] = match c as u8 {
+            b'0'..=b'9' => c as u8 - b'0',
+            b'a'..=b'f' => c as u8 - b'a' + 10,
+            b'A'..=b'F' => c as u8 - b'A' + 10,
+            _ => NOT_HEX,
+        };
+        c += 1;
     }
-}
+    values
+};
 
 pub fn format_uuid(bytes: &[u8; 16]) -> String {
     let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();

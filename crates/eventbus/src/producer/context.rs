@@ -2,7 +2,6 @@
 //! and librdkafka's own log lines and errors go to `tracing`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rdkafka::ClientContext;
 use rdkafka::client::OAuthToken;
@@ -11,14 +10,14 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{DeliveryResult, ProducerContext};
 
-use super::delivery::{DeliverySlot, SlotPool, Written};
+use super::delivery::{DeliverySlot, InFlight, SlotPool, Written};
 use crate::connection::Connection;
 use crate::error::Error;
 
 pub(crate) struct EventBusContext {
     pub(crate) connection: Connection,
     /// Messages handed to librdkafka whose report has not arrived.
-    pub(crate) in_flight: Arc<AtomicUsize>,
+    pub(crate) in_flight: Arc<InFlight>,
     pub(crate) slots: Arc<SlotPool>,
 }
 
@@ -75,7 +74,7 @@ impl ProducerContext for EventBusContext {
         // run), is the message no longer in flight: `flush` and `close`
         // return once the count is zero, and by then every callback of the
         // messages they waited for must have run.
-        self.in_flight.fetch_sub(1, Ordering::AcqRel);
+        self.in_flight.settle();
     }
 }
 

@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
@@ -71,11 +72,6 @@ impl DeliverySlot {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Makes a finished slot ready for another message.
-    fn reset(&self) {
-        *self.lock() = State::default();
-    }
-
     /// Records the outcome and wakes whoever waits. Called exactly once per
     /// message, from the delivery report (or from a failed enqueue).
     pub(crate) fn complete(&self, outcome: Result<Written>) {
@@ -125,11 +121,58 @@ impl SlotPool {
     /// Takes back the delivery report's reference to a completed slot. If
     /// no handle holds it any more, nobody can see it again: it is reset and
     /// kept, unless the pool is full.
-    pub(crate) fn give_back(&self, slot: Arc<DeliverySlot>) {
-        if Arc::strong_count(&slot) == 1 {
-            slot.reset();
+    pub(crate) fn give_back(&self, mut slot: Arc<DeliverySlot>) {
+        // Only the report's reference is left, so the slot is ours alone
+        // and needs no lock to be emptied.
+        if let Some(unique) = Arc::get_mut(&mut slot) {
+            *unique
+                .state
+                .get_mut()
+                .unwrap_or_else(PoisonError::into_inner) = State::default();
             let _ = self.free.push(slot);
         }
+    }
+}
+
+/// Messages handed to librdkafka whose outcome has not been handed over
+/// yet, kept as two running totals on cache lines of their own: producing
+/// threads add to one, the polling thread to the other. A single shared
+/// count would move between the two threads' caches twice for every
+/// message.
+#[derive(Default)]
+pub(crate) struct InFlight {
+    queued: Padded,
+    settled: Padded,
+}
+
+/// A counter alone on its cache line (two lines, since adjacent lines are
+/// fetched together on common x86 processors).
+#[derive(Default)]
+#[repr(align(128))]
+struct Padded(AtomicUsize);
+
+impl InFlight {
+    /// Counts a message about to be queued. Called before the send, so that
+    /// a report arriving at once finds it counted.
+    pub(crate) fn queue(&self) {
+        self.queued.0.fetch_add(1, Ordering::Release);
+    }
+
+    /// Counts a message as settled: its outcome handed over (and any
+    /// callback run), or its send refused.
+    pub(crate) fn settle(&self) {
+        self.settled.0.fetch_add(1, Ordering::Release);
+    }
+
+    /// Messages queued and not yet settled.
+    pub(crate) fn count(&self) -> usize {
+        // Settled first: every settled message was queued before, so the
+        // later read of `queued` is at least as large.
+        let settled = self.settled.0.load(Ordering::Acquire);
+        self.queued
+            .0
+            .load(Ordering::Acquire)
+            .saturating_sub(settled)
     }
 }
 

@@ -18,7 +18,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
@@ -28,7 +28,7 @@ use rdkafka::util::Timeout;
 
 use self::context::{EventBusContext, delivery_error};
 pub use self::delivery::{DeliveryHandle, DeliveryReport};
-use self::delivery::{DeliverySlot, SlotPool};
+use self::delivery::{DeliverySlot, InFlight, SlotPool};
 use crate::avro::Datum;
 use crate::config::{Config, SecurityProtocol};
 use crate::connection::Connection;
@@ -262,7 +262,7 @@ impl ProducerBuilder {
         }
 
         let client_config = self.librdkafka_config();
-        let in_flight = Arc::new(AtomicUsize::new(0));
+        let in_flight = Arc::new(InFlight::default());
         let slots = Arc::new(SlotPool::new(SLOT_POOL_CAPACITY));
         let context = EventBusContext {
             connection: Connection::new(&self.config, self.tokens.clone())?,
@@ -327,7 +327,7 @@ pub struct Producer {
     kafka: ThreadedProducer<EventBusContext>,
     topics: HashMap<String, TopicSerializers>,
     slots: Arc<SlotPool>,
-    in_flight: Arc<AtomicUsize>,
+    in_flight: Arc<InFlight>,
     closed: AtomicBool,
     enqueue_timeout: Duration,
 }
@@ -505,9 +505,7 @@ impl Producer {
         // Read the clock only once the queue is full: it costs more than
         // the rest of a send.
         let mut deadline = None;
-        // Counted before the send so that a report arriving at once cannot
-        // take the count below zero.
-        self.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.in_flight.queue();
         loop {
             match self.kafka.send(record) {
                 Ok(()) => return Ok(()),
@@ -521,7 +519,7 @@ impl Producer {
                     std::thread::sleep(Duration::from_millis(2));
                 }
                 Err((error, _)) => {
-                    self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                    self.in_flight.settle();
                     if let KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull) = error {
                         return Err(Error::QueueFull(format!(
                             "no room after waiting {:.1} s with {} messages queued",
@@ -546,7 +544,7 @@ impl Producer {
 
     /// Messages queued or in flight whose delivery report has not arrived.
     pub fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
+        self.in_flight.count()
     }
 
     /// The serializer for a bound topic's values (for decoding, or encoding
