@@ -5,7 +5,14 @@
 // is done by the eventbus Rust core, in the native addon loaded here.
 
 const { EventBusError } = require('./errors.js')
-const { Tape, useInterner } = require('./tape.js')
+const {
+  Tape,
+  useInterner,
+  POOL_OFFSET,
+  WRITTEN,
+  SERIALIZER_SLOT,
+  SERIALIZER_GENERATION,
+} = require('./tape.js')
 
 function loadAddon() {
   const name = `eventbus.${process.platform}-${process.arch}-gnu.node`
@@ -33,18 +40,29 @@ useInterner(addon._internKey)
 // its own. Like Node's pool, a slice keeps its whole pool alive while it is
 // referenced.
 const POOL_BYTES = 16 * 1024
-let pool = Buffer.allocUnsafeSlow(POOL_BYTES)
+let poolBuffer = new ArrayBuffer(POOL_BYTES)
 let poolUsed = 0
 const handleOf = Symbol('eventbus.serializerHandle')
 const encodeInto = addon._encodeInto
 
+// A Buffer over part of an ArrayBuffer. Node's own Buffer class (what
+// Buffer[Symbol.species] names) makes one in half the time subarray takes;
+// Buffer.from makes the same view wherever that class is not to be had.
+const Slice = Buffer[Symbol.species]
+const slice =
+  typeof Slice === 'function' && new Slice(new ArrayBuffer(1), 0, 1) instanceof Buffer
+    ? (arrayBuffer, offset, length) => new Slice(arrayBuffer, offset, length)
+    : (arrayBuffer, offset, length) => Buffer.from(arrayBuffer, offset, length)
+
 function renewPool() {
-  pool = Buffer.allocUnsafeSlow(POOL_BYTES)
+  poolBuffer = new ArrayBuffer(POOL_BYTES)
   poolUsed = 0
 }
 
-// The addon's handle to a serializer, kept on it (hidden from enumeration
-// and inspection) unless it was frozen, which costs a new handle a call.
+// Where the addon finds a serializer: its slot and generation in the
+// thread's registry. Kept on the serializer (hidden from enumeration and
+// inspection) unless it was frozen, which costs a call into the addon each
+// time.
 function newHandle(serializer) {
   const handle = serializer._handle()
   if (Object.isExtensible(serializer)) {
@@ -72,23 +90,28 @@ Object.defineProperty(addon.Serializer.prototype, 'encode', {
       writing--
     }
     // No JavaScript runs from here until the message is in the pool.
-    const into = pool
+    const into = poolBuffer
     const at = poolUsed
-    let written
+    const words = tape.words
+    words[POOL_OFFSET] = at
+    words[SERIALIZER_SLOT] = handle[0]
+    words[SERIALIZER_GENERATION] = handle[1]
+    let own
     try {
-      written = encodeInto(handle, tape.slots, tape.used, tape.text, tape.values, into, at)
+      own = encodeInto(tape.buffer, tape.values, into)
     } finally {
       tape.release()
     }
-    if (typeof written !== 'number') {
+    if (own !== undefined) {
       // Little room was left: start afresh, so that the next one fits.
       if (POOL_BYTES - poolUsed < POOL_BYTES / 4) renewPool()
-      return written
+      return own
     }
+    const written = words[WRITTEN]
     // Slices start 8-byte aligned, as Node's own do.
     poolUsed = (at + written + 7) & ~7
     if (poolUsed >= POOL_BYTES) renewPool()
-    return into.subarray(at, at + written)
+    return slice(into, at, written)
   },
 })
 

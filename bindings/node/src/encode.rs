@@ -2,76 +2,34 @@
 //!
 //! napi-rs wraps each `#[napi]` method in per-call bookkeeping (receiver
 //! type checks, borrow scopes for async work) that costs more than encoding
-//! a small record. Encoding needs none of it: it is synchronous, and takes
-//! only values that live for the call. So `index.js` installs `encode` on
-//! the class prototype, and it calls `_encodeInto` here with:
+//! a small record, and so do most N-API calls one could make per message
+//! (checking an object's type tag costs more than the call itself). So
+//! `index.js` installs `encode` on the class prototype, and it calls
+//! `_encodeInto` here with three arguments:
 //!
-//! 1. the serializer's handle (an external made by `Serializer._handle`),
-//! 2. the value to encode, as `tape.js` writes it: its slots, how many are
-//!    used, its text and its array of held values (see [`crate::tape`]),
-//! 3. a `Buffer` pool and the offset of its free room.
+//! 1. the tape's `ArrayBuffer`, with the value to encode as `tape.js` wrote
+//!    it (see [`crate::tape`]), and in its header the serializer's slot and
+//!    generation in this thread's registry (see [`thread_state`]) and the
+//!    pool offset;
+//! 2. the tape's array of held values;
+//! 3. the `ArrayBuffer` of a pool of output `Buffer`s.
 //!
-//! The message is written into the pool when it fits, and the function
-//! returns its length, so that JavaScript hands out a slice of the pool the
-//! way `Buffer.from` hands out slices of Node's own. A message that does not
-//! fit comes back as a `Buffer` of its own.
+//! The message is written into the pool at the offset when it fits, its
+//! length into the tape's header, and the call returns nothing, so that
+//! JavaScript hands out a slice of the pool the way `Buffer.from` hands out
+//! slices of Node's own. A message that does not fit comes back as a
+//! `Buffer` of its own.
 
-use std::ffi::{CString, c_void};
+use std::ffi::CString;
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr;
-use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
 use napi::sys;
 
 use crate::errors;
 use crate::tape;
-
-/// Marks the externals `handle` makes, so that `_encodeInto` never reads
-/// another external (napi-rs's, another addon's) as a serializer.
-const HANDLE_TAG: sys::napi_type_tag = sys::napi_type_tag {
-    lower: 0x6576_656e_7462_7573,
-    upper: 0x7365_7269_616c_697a,
-};
-
-/// A new external holding `serializer`, for `_encodeInto`.
-pub fn handle<'env>(
-    env: &'env Env,
-    serializer: &Arc<eventbus::Serializer>,
-) -> Result<Unknown<'env>> {
-    let boxed = Box::into_raw(Box::new(Arc::clone(serializer)));
-    let mut external = ptr::null_mut();
-    // SAFETY: on the JavaScript thread; the finalizer frees the box exactly
-    // once, when the external is collected.
-    let status = unsafe {
-        sys::napi_create_external(
-            env.raw(),
-            boxed.cast(),
-            Some(free_handle),
-            ptr::null_mut(),
-            &mut external,
-        )
-    };
-    if status != sys::Status::napi_ok {
-        // SAFETY: Node took no ownership, so the box is still ours.
-        drop(unsafe { Box::from_raw(boxed) });
-        return Err(Error::from_reason("could not make a serializer handle"));
-    }
-    // SAFETY: a live external, tagged once, just after it was made.
-    if unsafe { sys::napi_type_tag_object(env.raw(), external, &HANDLE_TAG) }
-        != sys::Status::napi_ok
-    {
-        // The external frees the box when it is collected.
-        return Err(Error::from_reason("could not tag a serializer handle"));
-    }
-    // SAFETY: a handle made on this thread, in this call.
-    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), external) })
-}
-
-unsafe extern "C" fn free_handle(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
-    // SAFETY: `data` is the box `handle` leaked, finalized once.
-    drop(unsafe { Box::from_raw(data.cast::<Arc<eventbus::Serializer>>()) });
-}
+use crate::thread_state;
 
 /// Adds `_encodeInto` to the addon's exports.
 pub fn export(env: &Env, exports: &Object) -> Result<()> {
@@ -109,7 +67,7 @@ enum Thrown {
     Internal(&'static str),
 }
 
-/// `_encodeInto(handle, slots, used, text, values, pool, offset)`.
+/// `_encodeInto(tape, values, pool)`.
 unsafe extern "C" fn encode_into(
     env: sys::napi_env,
     info: sys::napi_callback_info,
@@ -150,8 +108,9 @@ unsafe fn encode_call(
     env: sys::napi_env,
     info: sys::napi_callback_info,
 ) -> std::result::Result<sys::napi_value, Thrown> {
-    let mut argc = 7usize;
-    let mut argv = [ptr::null_mut(); 7];
+    const MISUSE: Thrown = Thrown::Misuse("_encodeInto takes a tape, its values and a pool");
+    let mut argc = 3usize;
+    let mut argv = [ptr::null_mut(); 3];
     // SAFETY: `argv` holds `argc` handles; missing ones come back undefined.
     let status = unsafe {
         sys::napi_get_cb_info(
@@ -163,116 +122,81 @@ unsafe fn encode_call(
             ptr::null_mut(),
         )
     };
-    if status != sys::Status::napi_ok || argc < 7 {
-        return Err(Thrown::Misuse(
-            "_encodeInto takes a handle, a tape, a pool and an offset",
-        ));
+    if status != sys::Status::napi_ok || argc < 3 {
+        return Err(MISUSE);
     }
-    let [handle, slots, used, text, values, pool, offset] = argv;
+    let [tape_buffer, values, pool_buffer] = argv;
 
-    let mut data = ptr::null_mut();
-    let mut tagged = false;
-    // SAFETY: both fail for anything but an object or external.
-    let ours = unsafe {
-        sys::napi_check_object_type_tag(env, handle, &HANDLE_TAG, &mut tagged)
-            == sys::Status::napi_ok
-            && tagged
-            && sys::napi_get_value_external(env, handle, &mut data) == sys::Status::napi_ok
-    };
-    if !ours || data.is_null() {
-        return Err(Thrown::Misuse("encode must be called on a Serializer"));
+    // SAFETY (both): handles passed to this call, on its thread; no
+    // JavaScript runs until it returns.
+    let tape = unsafe { tape::array_buffer(env, tape_buffer) }.ok_or(MISUSE)?;
+    let pool = unsafe { tape::array_buffer(env, pool_buffer) }.ok_or(MISUSE)?;
+    let overlap = tape.as_ptr_range().contains(&pool.as_ptr())
+        || pool.as_ptr_range().contains(&tape.as_ptr());
+    if overlap {
+        return Err(MISUSE);
     }
-    // SAFETY: an external tagged by `handle`, which holds a boxed Arc, alive
-    // while JavaScript holds the external, which it does for this call.
-    let serializer = unsafe { &*data.cast::<Arc<eventbus::Serializer>>() };
+    let header = |at| tape::word(tape, at).ok_or(MISUSE);
+    let start = header(tape::POOL_OFFSET)? as usize;
+    let slot = header(tape::SERIALIZER_SLOT)?;
+    let generation = header(tape::SERIALIZER_GENERATION)?;
+    let room = pool.get_mut(start..).ok_or(MISUSE)?;
 
-    let (mut pool_data, mut pool_len) = (ptr::null_mut(), 0usize);
-    let mut start = 0u32;
-    // SAFETY: out-parameters written on success.
-    let pool_ok = unsafe {
-        sys::napi_get_buffer_info(env, pool, &mut pool_data, &mut pool_len) == sys::Status::napi_ok
-            && sys::napi_get_value_uint32(env, offset, &mut start) == sys::Status::napi_ok
-    };
-    let start = start as usize;
-    if !pool_ok || start > pool_len {
-        return Err(Thrown::Misuse(
-            "_encodeInto needs a Buffer pool and an offset inside it",
-        ));
-    }
-
-    let mut used_slots = 0u32;
-    // SAFETY: fails for anything but a number.
-    if unsafe { sys::napi_get_value_uint32(env, used, &mut used_slots) } != sys::Status::napi_ok {
-        return Err(Thrown::Misuse("_encodeInto needs the number of slots used"));
-    }
-
-    let encode = |datum: tape::TapeDatum<'_>, out: &mut Vec<u8>| {
-        serializer.encode_into(datum, out).map_err(Thrown::Core)?;
-        // SAFETY: `pool_data` holds `pool_len` bytes, `start` at most, and
-        // no JavaScript runs before this call returns.
-        unsafe {
-            hand_out(
-                env,
-                out,
-                pool_data.cast::<u8>().add(start),
-                pool_len - start,
-            )
+    let outcome = thread_state::with(|state| {
+        let serializer = state.serializers.get(slot, generation)?;
+        let encode = |datum: tape::TapeDatum<'_>, out: &mut Vec<u8>| {
+            serializer.encode_into(datum, out).map_err(Thrown::Core)?;
+            if out.len() <= room.len() {
+                room[..out.len()].copy_from_slice(out);
+                return Ok(Ok(out.len() as u32));
+            }
+            // SAFETY: on the JavaScript thread.
+            unsafe { own_buffer(env, out) }.map(Err)
+        };
+        // SAFETY: with_tape's contract: the call's handles, no JavaScript
+        // running.
+        Some(unsafe { tape::with_tape(env, tape, values, &state.keys, &mut state.out, encode) })
+    })
+    .flatten()
+    .ok_or(Thrown::Misuse("encode must be called on a Serializer"))?
+    .map_err(|tape::Malformed| {
+        Thrown::Misuse("_encodeInto was given a tape that tape.js did not write")
+    })??;
+    match outcome {
+        Ok(written) => {
+            tape[tape::WRITTEN..tape::WRITTEN + 4].copy_from_slice(&written.to_le_bytes());
+            // Nothing to return: the length is in the header.
+            Ok(ptr::null_mut())
         }
-    };
-    // SAFETY: handles passed to this call, on its thread; no JavaScript runs
-    // while the tape is read and the message encoded.
-    let parts = tape::Parts {
-        slots,
-        used: used_slots as usize,
-        text,
-        values,
-    };
-    let outcome = unsafe { tape::with_tape(env, parts, encode) };
-    outcome.unwrap_or(Err(Thrown::Misuse(
-        "_encodeInto was given a tape that tape.js did not write",
-    )))
+        Err(buffer) => Ok(buffer),
+    }
 }
 
-/// The message's length once copied to `room_data`, if it fits its `room`
-/// bytes, or else a `Buffer` of its own.
+/// A `Buffer` of its own holding `message`, for one too big for the pool.
 ///
 /// # Safety
-/// `room_data` points to `room` writable bytes of a live `Buffer`, and no
-/// JavaScript runs before the caller returns.
-unsafe fn hand_out(
+/// On the JavaScript thread.
+unsafe fn own_buffer(
     env: sys::napi_env,
     message: &[u8],
-    room_data: *mut u8,
-    room: usize,
 ) -> std::result::Result<sys::napi_value, Thrown> {
     let mut result = ptr::null_mut();
-    if message.len() <= room {
-        // SAFETY: the room holds the message, and the pool's memory cannot
-        // overlap the scratch Vec's.
-        unsafe { ptr::copy_nonoverlapping(message.as_ptr(), room_data, message.len()) };
-        // SAFETY: on the JavaScript thread.
-        if unsafe { sys::napi_create_uint32(env, message.len() as u32, &mut result) }
-            == sys::Status::napi_ok
-        {
-            return Ok(result);
-        }
+    let mut data = ptr::null_mut();
+    // SAFETY: on the JavaScript thread; the Buffer gets its own copy.
+    let status = unsafe {
+        sys::napi_create_buffer_copy(
+            env,
+            message.len(),
+            message.as_ptr().cast(),
+            &mut data,
+            &mut result,
+        )
+    };
+    if status == sys::Status::napi_ok {
+        Ok(result)
     } else {
-        let mut data = ptr::null_mut();
-        // SAFETY: on the JavaScript thread; the Buffer gets its own copy.
-        let status = unsafe {
-            sys::napi_create_buffer_copy(
-                env,
-                message.len(),
-                message.as_ptr().cast(),
-                &mut data,
-                &mut result,
-            )
-        };
-        if status == sys::Status::napi_ok {
-            return Ok(result);
-        }
+        Err(Thrown::Internal(
+            "eventbus: could not hand out the encoded message",
+        ))
     }
-    Err(Thrown::Internal(
-        "eventbus: could not hand out the encoded message",
-    ))
 }

@@ -2,6 +2,8 @@
 //! core behind JavaScript classes. It adds conversion and idiom only:
 //!
 //! - `tape`: values to encode, as `tape.js` writes them, read by the core;
+//! - `thread_state`: what each JavaScript thread keeps: interned keys, the
+//!   encode buffer, the registry that names serializers by number;
 //! - `decoded`: decoded Avro built straight into JavaScript values;
 //! - `owned`: copies of values for messages that wait off the event loop;
 //! - `errors`: the one place a core error becomes an `EventBusError`;
@@ -29,6 +31,7 @@ mod producer;
 mod serializer;
 mod settle;
 mod tape;
+mod thread_state;
 
 #[napi_derive::module_init]
 fn init() {

@@ -31,6 +31,7 @@ use crate::errors;
 use crate::owned::OwnedDatum;
 use crate::settle::{Deferred, Settlement, Settler};
 use crate::tape;
+use crate::thread_state;
 
 /// How long the worker sleeps between tries while the local queue is full.
 const ROOM_POLL: Duration = Duration::from_millis(2);
@@ -310,8 +311,8 @@ impl Producer {
                 "produce was given a message that index.js did not write".into(),
             )
         };
-        // SAFETY (all): handles passed to this call, on the JavaScript thread;
-        // no JavaScript runs while a tape is read.
+        // SAFETY (both): handles passed to this call, on the JavaScript
+        // thread; reading their properties happens before any tape is read.
         let value_parts = match unsafe { tape::Parts::of(env.raw(), message.value.raw()) } {
             Ok(parts) => parts,
             Err(tape::Malformed) => return Some((deferred, malformed())),
@@ -323,14 +324,23 @@ impl Producer {
                 Err(tape::Malformed) => return Some((deferred, malformed())),
             },
         };
+        // SAFETY (all): the parts' handles belong to this call, and no
+        // JavaScript runs while a tape is read.
+        let read = |parts: tape::Parts| unsafe {
+            tape::array_buffer(env.raw(), parts.buffer).map(|bytes| (&*bytes, parts.values))
+        };
         // A key is small: it is copied out, so that the value's tape can be
         // read in place alongside it.
         let headers = match message.headers.as_ref() {
             None => Vec::new(),
             Some(tape) => {
-                match unsafe { tape::Parts::of(env.raw(), tape.raw()) }.and_then(|parts| unsafe {
-                    tape::with_tape(env.raw(), parts, |headers, _| header_pairs(headers))
-                }) {
+                let parts = unsafe { tape::Parts::of(env.raw(), tape.raw()) }
+                    .ok()
+                    .and_then(read);
+                let Some((bytes, values)) = parts else {
+                    return Some((deferred, malformed()));
+                };
+                match unsafe { read_tape(env.raw(), bytes, values, header_pairs) } {
                     Ok(Ok(headers)) => headers,
                     Ok(Err(err)) => return Some((deferred, err)),
                     Err(tape::Malformed) => return Some((deferred, malformed())),
@@ -340,8 +350,10 @@ impl Producer {
         let key = match key_parts {
             None => None,
             Some(parts) => {
-                match unsafe { tape::with_tape(env.raw(), parts, |key, _| OwnedDatum::copy(&key)) }
-                {
+                let Some((bytes, values)) = read(parts) else {
+                    return Some((deferred, malformed()));
+                };
+                match unsafe { read_tape(env.raw(), bytes, values, |key| OwnedDatum::copy(&key)) } {
                     Ok(key) => Some(key),
                     Err(tape::Malformed) => return Some((deferred, malformed())),
                 }
@@ -350,8 +362,11 @@ impl Producer {
 
         let ready = self.shared.producer.get();
         let ready = ready.filter(|_| self.shared.backlog.load(Ordering::Acquire) == 0);
+        let Some((value_bytes, value_values)) = read(value_parts) else {
+            return Some((deferred, malformed()));
+        };
         let outcome = unsafe {
-            tape::with_tape(env.raw(), value_parts, |value, _| {
+            read_tape(env.raw(), value_bytes, value_values, |value| {
                 if let Some(producer) = ready {
                     let header_refs: Vec<(&str, &[u8])> = headers
                         .iter()
@@ -540,6 +555,32 @@ fn is_nullish(value: &Unknown<'_>) -> bool {
         value.get_type(),
         Ok(ValueType::Null) | Ok(ValueType::Undefined)
     )
+}
+
+/// Reads a tape (see [`tape::with_tape`]) with this thread's interned keys.
+///
+/// # Safety
+/// As `tape::with_tape`.
+unsafe fn read_tape<R>(
+    env: napi::sys::napi_env,
+    bytes: &[u8],
+    values: napi::sys::napi_value,
+    f: impl FnOnce(tape::TapeDatum<'_>) -> R,
+) -> std::result::Result<R, tape::Malformed> {
+    thread_state::with(|state| {
+        // SAFETY: the caller's contract.
+        unsafe {
+            tape::with_tape(
+                env,
+                bytes,
+                values,
+                &state.keys,
+                &mut Vec::new(),
+                |value, _| f(value),
+            )
+        }
+    })
+    .unwrap_or(Err(tape::Malformed))
 }
 
 /// Header names and their bytes: `Buffer`s as they are, strings as UTF-8.

@@ -10,6 +10,7 @@ use napi::bindgen_prelude::*;
 
 use crate::decoded::JsBuilder;
 use crate::errors;
+use crate::thread_state::{self, Registered};
 
 /// Where a `Serializer`'s schema comes from: `schema` (the `.avsc` text)
 /// for `new Serializer`, `registryUrl` for `Serializer.fromRegistry`.
@@ -26,6 +27,17 @@ pub struct SerializerOptions {
 #[napi]
 pub struct Serializer {
     inner: Arc<eventbus::Serializer>,
+    /// Its place in the thread's registry, which `_encodeInto` finds it by.
+    registered: Registered,
+}
+
+impl Serializer {
+    fn wrap(env: &Env, inner: eventbus::Serializer) -> Result<Self> {
+        let inner = Arc::new(inner);
+        let registered = thread_state::register(&inner)
+            .ok_or_else(|| errors::config(env, "this thread cannot make serializers now"))?;
+        Ok(Serializer { inner, registered })
+    }
 }
 
 #[napi]
@@ -35,11 +47,9 @@ impl Serializer {
     pub fn new(env: Env, options: SerializerOptions) -> Result<Self> {
         match (options.schema, options.registry_url) {
             (Some(schema), None) => {
-                eventbus::Serializer::from_schema_text(options.schema_id, &schema)
-                    .map(|inner| Serializer {
-                        inner: Arc::new(inner),
-                    })
-                    .map_err(|err| errors::throw(&env, err))
+                let inner = eventbus::Serializer::from_schema_text(options.schema_id, &schema)
+                    .map_err(|err| errors::throw(&env, err))?;
+                Serializer::wrap(&env, inner)
             }
             (Some(_), Some(_)) => Err(errors::config(
                 &env,
@@ -82,11 +92,12 @@ impl Serializer {
         self.inner.schema_id()
     }
 
-    /// The core serializer, for the encode function `index.js` installs as
-    /// `Serializer.prototype.encode` (see `encode.rs`).
-    #[napi(js_name = "_handle", skip_typescript, catch_unwind)]
-    pub fn handle<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
-        crate::encode::handle(env, &self.inner)
+    /// Where the encode function `index.js` installs as
+    /// `Serializer.prototype.encode` finds this serializer: its slot and
+    /// generation in the thread's registry (see `encode.rs`).
+    #[napi(js_name = "_handle", skip_typescript)]
+    pub fn handle(&self) -> Vec<u32> {
+        vec![self.registered.slot, self.registered.generation]
     }
 
     /// Reads a framed message written with this serializer's schema id.
@@ -129,10 +140,7 @@ impl Task for Fetch {
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
-        output
-            .map(|inner| Serializer {
-                inner: Arc::new(inner),
-            })
-            .map_err(|err| errors::throw(&env, err))
+        let inner = output.map_err(|err| errors::throw(&env, err))?;
+        Serializer::wrap(&env, inner)
     }
 }

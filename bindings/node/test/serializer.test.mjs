@@ -224,70 +224,152 @@ test('worker threads encode alongside the main thread, each with its own tape', 
   for (const message of await Promise.all(pending)) assert.deepEqual(Buffer.from(message), expected)
 })
 
+// The header words of a tape (see src/tape.rs): bytes used, pool offset,
+// message length, serializer slot and generation.
+const USED = 0
+const POOL_OFFSET = 1
+const WRITTEN = 2
+const SLOT = 3
+const GENERATION = 4
+
+/** A tape of `value` addressed to `serializer`, as index.js fills it in. */
+function tapeFor(serializer, value) {
+  const tape = new Tape()
+  tape.write(value)
+  const [slot, generation] = serializer._handle()
+  tape.words[SLOT] = slot
+  tape.words[GENERATION] = generation
+  tape.words[POOL_OFFSET] = 0
+  return tape
+}
+
 test('encode on something that is not a Serializer is a TypeError', () => {
   assert.throws(() => Serializer.prototype.encode.call({}, record('user')), TypeError)
-  // The addon's encoder refuses anything but a serializer's own handle.
-  const pool = Buffer.alloc(64)
-  const tape = new Tape()
-  tape.write(record('user'))
-  const call = (handle, offset = 0) =>
-    addon._encodeInto(handle, tape.slots, tape.used, tape.text, tape.values, pool, offset)
-  for (const handle of [{}, null, users, Buffer.alloc(8)]) {
-    assert.throws(() => call(handle), TypeError)
+  // The addon's encoder takes only a tape, its values and a pool, and a
+  // serializer that its registry still holds.
+  const pool = new ArrayBuffer(64)
+  const tape = tapeFor(users, record('user'))
+  const call = (...args) => addon._encodeInto(...args)
+  for (const args of [
+    [],
+    [tape.buffer, tape.values],
+    [{}, tape.values, pool],
+    [tape.buffer, tape.values, Buffer.alloc(64)],
+    [new Uint8Array(tape.buffer), tape.values, pool],
+    [tape.buffer, tape.values, tape.buffer],
+  ]) {
+    assert.throws(() => call(...args), TypeError)
   }
-  assert.throws(() => call(users._handle(), 65), TypeError)
-  assert.equal(call(users._handle()), users.encode(record('user')).length)
+  const retarget = (word, value) => {
+    const other = tapeFor(users, record('user'))
+    other.words[word] = value
+    return other
+  }
+  for (const [word, value] of [
+    [SLOT, 100000],
+    [GENERATION, tape.words[GENERATION] + 1],
+    [POOL_OFFSET, 65],
+  ]) {
+    const other = retarget(word, value)
+    assert.throws(() => call(other.buffer, other.values, pool), TypeError)
+  }
+  assert.equal(call(tape.buffer, tape.values, pool), undefined)
+  const written = tape.words[WRITTEN]
+  assert.deepEqual(Buffer.from(pool, 0, written), users.encode(record('user')))
 })
 
-test('a tape that tape.js did not write is refused as misuse, and harms nothing', () => {
-  const pool = Buffer.alloc(256)
-  const handle = users._handle()
+test('a serializer collected while others live leaves their encodes alone', async () => {
+  let doomed = new Serializer({ schemaId: 3, schema: '"int"' })
+  const [slot, generation] = doomed._handle()
+  doomed = null
+  for (let i = 0; i < 10 && typeof globalThis.gc === 'function'; i++) {
+    globalThis.gc()
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+  // Whether or not it was collected, the pair it had names it or nothing.
   const tape = new Tape()
-  tape.write(record('user'))
-  const good = [tape.slots.slice(), tape.used, tape.text, tape.values]
-  assert.equal(new Int32Array(good[0].buffer)[5], 1, 'the first key is interned')
-  // Whole numbers go in a slot's low four bytes, as tape.js writes them.
-  const patched = (at, value) => {
-    const slots = good[0].slice()
-    new Int32Array(slots.buffer)[2 * at] = value
-    return [slots, good[1], good[2], good[3]]
+  tape.write(5)
+  tape.words[SLOT] = slot
+  tape.words[GENERATION] = generation
+  const pool = new ArrayBuffer(64)
+  try {
+    addon._encodeInto(tape.buffer, tape.values, pool)
+    assert.deepEqual(Buffer.from(pool, 0, tape.words[WRITTEN]), Buffer.from([0, 0, 0, 0, 3, 10]))
+  } catch (err) {
+    assert.ok(err instanceof TypeError)
   }
-  const deep = new Float64Array(2 * 1000)
-  const deepWords = new Int32Array(deep.buffer)
-  for (let i = 0; i < 1000; i++) deepWords.set([9, 0, 1, 0], 4 * i)
-  const cases = {
-    'more slots used than there are': [good[0], good[0].length + 1, good[2], good[3]],
-    'slots left over': [good[0], good[1] + 2, good[2], good[3]],
-    'text shorter than its strings': [good[0], good[1], good[2].slice(0, -3), good[3]],
-    'text longer than its strings': [good[0], good[1], good[2] + 'x', good[3]],
-    'an unknown tag': patched(0, 99),
-    'a count past the slots': patched(1, 2 ** 31 - 1),
-    'a count of minus one': patched(1, -1),
-    'a key id never handed out': patched(2, 100000),
-    'a key length past the text': (() => {
-      const [slots, ...rest] = patched(2, 100000)
-      new Int32Array(slots.buffer)[5] = 0
-      return [slots, ...rest]
-    })(),
-    'a key slot of neither kind': (() => {
-      const [slots, ...rest] = patched(2, 0)
-      new Int32Array(slots.buffer)[5] = 2
-      return [slots, ...rest]
-    })(),
-    'nesting past the bound': [deep, deep.length, '', []],
-    'slots that are not a Float64Array': [Array.from(good[0]), good[1], good[2], good[3]],
-    'text that is not a string': [good[0], good[1], 7, good[3]],
-  }
-  for (const [problem, [slots, used, text, values]] of Object.entries(cases)) {
-    assert.throws(() => addon._encodeInto(handle, slots, used, text, values, pool, 0), TypeError, problem)
-  }
-  // A held value that is not there, or not bytes, is a record the encoder refuses.
-  const bytes = new Serializer({ schemaId: 4, schema: '"bytes"' })
-  const missing = new Float64Array(2)
-  new Int32Array(missing.buffer).set([7, 0, 3, 0])
-  assert.throws(() => addon._encodeInto(bytes._handle(), missing, 2, '', [], pool, 0), { code: 'invalid_record' })
+  const fresh = new Serializer({ schemaId: 8, schema: '"int"' })
+  assert.deepEqual(fresh.encode(5), Buffer.from([0, 0, 0, 0, 8, 10]))
   assert.deepEqual(users.decode(users.encode(record('user'))), record('user'))
 })
+
+test('a tape that tape.js did not write is refused, and harms nothing', () => {
+  const pool = new ArrayBuffer(256)
+  const good = tapeFor(users, record('user'))
+  const used = good.words[USED]
+  const root = 24
+  // Patches a copy of the good tape: `edit` gets its bytes and a DataView.
+  const patched = (edit) => {
+    const tape = tapeFor(users, record('user'))
+    edit(tape.bytes, new DataView(tape.buffer))
+    return tape
+  }
+  const firstKey = root + 9
+  // Problems with the header or the tape as a whole are misuse.
+  const misuse = {
+    'more bytes used than the buffer holds': patched((b, v) => v.setInt32(0, b.length + 1, true)),
+    'bytes left over past the value': patched((b, v) => v.setInt32(0, used + 1, true)),
+    'a value cut short': patched((b, v) => v.setInt32(0, used - 1, true)),
+    'nothing but the header': patched((b, v) => v.setInt32(0, root, true)),
+    'an unknown tag': patched((b) => (b[root] = 99)),
+    'an end before its start': patched((b, v) => v.setUint32(root + 5, 10, true)),
+  }
+  for (const [problem, tape] of Object.entries(misuse)) {
+    assert.throws(() => addon._encodeInto(tape.buffer, tape.values, pool), TypeError, problem)
+  }
+  // Inside the value, the reader checks each step as the encoder takes it:
+  // the record is refused as malformed.
+  const malformed = {
+    'a count past the entries': patched((b, v) => v.setUint32(root + 1, 2 ** 31 - 1, true)),
+    'a count short of the entries': patched((b, v) => v.setUint32(root + 1, 1, true)),
+    'a key id never handed out': patched((b, v) => v.setUint32(firstKey, 0x80000000 + 100000, true)),
+    'a key length past the tape': patched((b, v) => v.setUint32(firstKey, 100000, true)),
+  }
+  for (const [problem, tape] of Object.entries(malformed)) {
+    assert.throws(
+      () => addon._encodeInto(tape.buffer, tape.values, pool),
+      (err) => err.code === 'invalid_record' && /malformed/.test(err.message),
+      problem,
+    )
+  }
+  // Text that is not UTF-8 is never read as text.
+  const text = tapeFor(strings(), ['ok'])
+  text.bytes[root + 9 + 5] = 0xff
+  assert.throws(() => addon._encodeInto(text.buffer, text.values, pool), { code: 'invalid_record' })
+  // Nesting far past any schema's depth is read without recursion.
+  const deep = tapeFor(strings(), [])
+  const depth = 1000
+  const view = new DataView(deep.buffer)
+  for (let i = 0; i < depth; i++) {
+    const at = root + 9 * i
+    deep.bytes[at] = 9
+    view.setUint32(at + 1, i === depth - 1 ? 0 : 1, true)
+    view.setUint32(at + 5, root + 9 * depth, true)
+  }
+  deep.words[USED] = root + 9 * depth
+  assert.throws(() => addon._encodeInto(deep.buffer, deep.values, pool), { code: 'invalid_record' })
+  // A held value that is not there, or not bytes, is a record the encoder refuses.
+  const bytes = new Serializer({ schemaId: 4, schema: '"bytes"' })
+  const missing = tapeFor(bytes, Buffer.from('x'))
+  missing.values.length = 0
+  assert.throws(() => addon._encodeInto(missing.buffer, missing.values, pool), { code: 'invalid_record' })
+  assert.deepEqual(users.decode(users.encode(record('user'))), record('user'))
+})
+
+/** A serializer of string arrays, for tapes of text. */
+function strings() {
+  return new Serializer({ schemaId: 9, schema: JSON.stringify({ type: 'array', items: 'string' }) })
+}
 
 test('the tape keeps text past ASCII, lone surrogates and odd values as JavaScript holds them', () => {
   const strings = new Serializer({

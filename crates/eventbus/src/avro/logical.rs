@@ -17,17 +17,23 @@ use super::datum::TimeUnit;
 const NANOS_PER_SECOND: i64 = 1_000_000_000;
 const NANOS_PER_DAY: i64 = 86_400 * NANOS_PER_SECOND;
 
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's
-/// `days_from_civil`).
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let year = if month <= 2 { year - 1 } else { year };
-    let era = year.div_euclid(400);
-    let year_of_era = year - era * 400;
-    let month = i64::from(month);
-    let day_of_year =
-        (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + i64::from(day) - 1;
+/// Days since 1970-01-01 of a proleptic Gregorian date in years 0 to 9999
+/// (Howard Hinnant's `days_from_civil`). Counted from 1 March of year -400,
+/// one 400-year era early, so that every quantity stays positive and each
+/// division is a plain one by a constant.
+fn days_from_civil(year: u32, month: u32, day: u32) -> i64 {
+    debug_assert!(year <= 9999 && (1..=12).contains(&month) && (1..=31).contains(&day));
+    // Years start in March, so that the leap day ends one.
+    let (year, month) = if month <= 2 {
+        (year + 400 - 1, month + 9)
+    } else {
+        (year + 400, month - 3)
+    };
+    let era = year / 400;
+    let year_of_era = year % 400;
+    let day_of_year = (153 * month + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
-    era * 146_097 + day_of_era - 719_468
+    i64::from(era * 146_097 + day_of_era) - 146_097 - 719_468
 }
 
 /// The date of a day number (Howard Hinnant's `civil_from_days`).
@@ -45,10 +51,12 @@ pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-fn days_in_month(year: i64, month: u32) -> u32 {
+fn days_in_month(year: u32, month: u32) -> u32 {
     match month {
         4 | 6 | 9 | 11 => 30,
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         _ => 31,
     }
@@ -118,7 +126,7 @@ impl Cursor<'_> {
             return None;
         }
         let [y0, y1, y2, y3, m0, m1, d0, d1] = digits;
-        let year = i64::from(y0 * 1000 + y1 * 100 + y2 * 10 + y3);
+        let year = y0 * 1000 + y1 * 100 + y2 * 10 + y3;
         let month = m0 * 10 + m1;
         let day = d0 * 10 + d1;
         if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
