@@ -146,25 +146,75 @@ pub fn into_handle<T>(value: T) -> *mut T {
     Box::into_raw(Box::new(value))
 }
 
-/// Copies `bytes` into a fresh `malloc` block with a NUL after them, for
-/// `eventbus_buffer_free`. The NUL makes decoded JSON a C string; it costs
-/// encoded bytes nothing.
-pub fn malloc_copy(bytes: &[u8]) -> Result<*mut u8, Failure> {
-    // SAFETY: malloc with a non-zero size; a NULL result is handled.
-    let block = unsafe { libc::malloc(bytes.len() + 1) }.cast::<u8>();
-    if block.is_null() {
-        return Err(Failure::new(
-            eventbus_result::Internal,
-            format!("out of memory allocating {} bytes", bytes.len() + 1),
-        ));
+/// A buffer handed to C and freed by `eventbus_buffer_free`: a Rust
+/// allocation with a prefix before the caller's bytes that records its
+/// capacity, so that it can be given back with the layout it was made
+/// with. Encoding writes straight into one, after the prefix, as the core's
+/// own `encode` writes into a new `Vec`: no second buffer, no copy.
+pub struct Block(Vec<u8>);
+
+/// The prefix: the capacity in its first word, then padding that keeps the
+/// caller's bytes as aligned as `malloc`'s.
+const BLOCK_PREFIX: usize = 16;
+
+/// Room for a small message from the start, as the core's `encode` makes.
+const BLOCK_FIRST_CAPACITY: usize = 256;
+
+impl Block {
+    /// An empty block with room for a small message.
+    pub fn new() -> Block {
+        Block::with_capacity(BLOCK_FIRST_CAPACITY)
     }
-    // SAFETY: `block` has room for `bytes.len() + 1` bytes and does not
-    // overlap `bytes`.
-    unsafe {
-        std::ptr::copy_nonoverlapping(bytes.as_ptr(), block, bytes.len());
-        *block.add(bytes.len()) = 0;
+
+    pub fn with_capacity(capacity: usize) -> Block {
+        let mut bytes = Vec::with_capacity(BLOCK_PREFIX + capacity);
+        bytes.resize(BLOCK_PREFIX, 0);
+        Block(bytes)
     }
-    Ok(block)
+
+    /// A block holding a copy of `bytes`.
+    pub fn copy_of(bytes: &[u8]) -> Block {
+        let mut block = Block::with_capacity(bytes.len() + 1);
+        block.0.extend_from_slice(bytes);
+        block
+    }
+
+    /// The vector to append the caller's bytes to, after the prefix.
+    pub fn vec(&mut self) -> &mut Vec<u8> {
+        &mut self.0
+    }
+
+    /// Hands the block to C: the caller's bytes with a NUL after them (which
+    /// makes decoded JSON a C string, and costs encoded bytes nothing), and
+    /// their length without it.
+    pub fn into_raw(self) -> (*mut u8, usize) {
+        let mut bytes = std::mem::ManuallyDrop::new(self.0);
+        let len = bytes.len() - BLOCK_PREFIX;
+        bytes.push(0);
+        let capacity = bytes.capacity();
+        let start = bytes.as_mut_ptr();
+        // SAFETY: the prefix's first bytes hold the capacity, which fits in
+        // them (BLOCK_PREFIX >= size_of::<usize>()); the allocation may be
+        // byte-aligned only, hence the unaligned write.
+        unsafe {
+            start.cast::<usize>().write_unaligned(capacity);
+            (start.add(BLOCK_PREFIX), len)
+        }
+    }
+
+    /// Takes back a block `into_raw` handed out.
+    ///
+    /// # Safety
+    /// `bytes` came from `Block::into_raw` and is taken back once.
+    unsafe fn from_raw(bytes: *mut u8) -> Block {
+        // SAFETY: the caller's contract: the prefix is just before `bytes`,
+        // in the same allocation, and holds its capacity.
+        unsafe {
+            let start = bytes.sub(BLOCK_PREFIX);
+            let capacity = start.cast::<usize>().read_unaligned();
+            Block(Vec::from_raw_parts(start, 0, capacity))
+        }
+    }
 }
 
 /// Frees a buffer returned by `eventbus_serializer_encode` or
@@ -174,6 +224,11 @@ pub fn malloc_copy(bytes: &[u8]) -> Result<*mut u8, Failure> {
 /// each buffer once. Threads: any thread, not only the one that got it.
 #[unsafe(no_mangle)]
 pub extern "C" fn eventbus_buffer_free(buffer: *mut std::ffi::c_void) {
-    // SAFETY: the buffer came from `malloc_copy` (or is NULL, which free ignores).
-    guard_or((), || unsafe { libc::free(buffer) })
+    guard_or((), || {
+        if !buffer.is_null() {
+            // SAFETY: the caller's contract: a buffer this library handed
+            // out, freed once.
+            drop(unsafe { Block::from_raw(buffer.cast()) });
+        }
+    })
 }

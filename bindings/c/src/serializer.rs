@@ -8,7 +8,7 @@ use std::ffi::c_char;
 
 use eventbus::{RegistryClient, RegistryConfig, Serializer};
 
-use crate::boundary::{borrow, bytes, guard, guard_or, into_handle, json, malloc_copy, out, text};
+use crate::boundary::{Block, borrow, bytes, guard, guard_or, into_handle, json, out, text};
 use crate::result::{Failure, eventbus_result};
 
 /// Encodes and decodes with one pinned schema. Made by
@@ -20,8 +20,8 @@ pub struct eventbus_serializer {
 }
 
 thread_local! {
-    /// Encoding happens here and is then copied out at its exact size, so
-    /// that a caller pays one allocation per message however it grows.
+    /// Where `eventbus_serializer_encode_to` encodes before copying into
+    /// the caller's buffer, kept from call to call.
     static ENCODE_BUFFER: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
@@ -120,14 +120,12 @@ pub extern "C" fn eventbus_serializer_encode(
         let bytes_out = out(bytes_out, "bytes_out")?;
         let bytes_len_out = out(bytes_len_out, "bytes_len_out")?;
         let record = unsafe { json(json_text, json_len, "json") }?;
-        let (block, len) = ENCODE_BUFFER.with_borrow_mut(|buffer| {
-            buffer.clear();
-            serializer.encode_into(record.datum(), buffer)?;
-            Ok::<_, Failure>((malloc_copy(buffer)?, buffer.len()))
-        })?;
+        let mut block = Block::new();
+        serializer.encode_json_into(&record, block.vec())?;
+        let (bytes, len) = block.into_raw();
         // SAFETY: both checked non-NULL.
         unsafe {
-            *bytes_out = block;
+            *bytes_out = bytes;
             *bytes_len_out = len;
         }
         Ok(())
@@ -163,7 +161,7 @@ pub extern "C" fn eventbus_serializer_encode_to(
         let record = unsafe { json(json_text, json_len, "json") }?;
         let len = ENCODE_BUFFER.with_borrow_mut(|scratch| {
             scratch.clear();
-            serializer.encode_into(record.datum(), scratch)?;
+            serializer.encode_json_into(&record, scratch)?;
             if scratch.len() > capacity {
                 return Err(Failure::new(
                     eventbus_result::BufferTooSmall,
@@ -215,12 +213,12 @@ pub extern "C" fn eventbus_serializer_decode(
                 format!("cannot print the decoded record as JSON: {err}"),
             )
         })?;
-        let block = malloc_copy(text.as_bytes())?;
+        let (block, len) = Block::copy_of(text.as_bytes()).into_raw();
         // SAFETY: `json_out` checked non-NULL; `json_len_out` may be NULL.
         unsafe {
             *json_out = block.cast();
-            if let Some(len) = json_len_out.as_mut() {
-                *len = text.len();
+            if let Some(len_out) = json_len_out.as_mut() {
+                *len_out = len;
             }
         }
         Ok(())

@@ -9,7 +9,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::avro::{Datum, DatumBuilder, JsonBuilder, RecordError};
+use crate::avro::{Datum, DatumBuilder, JsonBuilder, JsonText, RecordError};
 use crate::error::{Error, Result};
 #[cfg(feature = "registry")]
 use crate::registry::RegistryClient;
@@ -63,6 +63,20 @@ impl Serializer {
     /// error `out` is left exactly as it was.
     pub fn encode_into<D: Datum>(&self, value: D, out: &mut Vec<u8>) -> Result<()> {
         self.write_framed(out, |out| self.schema.plan().encode(&value, out))
+    }
+
+    /// [`encode`](Self::encode) for a record read from JSON text. It is
+    /// compiled once, in this crate, and shared by every caller that holds
+    /// JSON text (the C API among them), where the generic `encode` is
+    /// compiled anew for each crate that calls it.
+    pub fn encode_json(&self, record: &JsonText<'_>) -> Result<Vec<u8>> {
+        self.encode(record.datum())
+    }
+
+    /// [`encode_into`](Self::encode_into) for a record read from JSON text;
+    /// see [`encode_json`](Self::encode_json).
+    pub fn encode_json_into(&self, record: &JsonText<'_>, out: &mut Vec<u8>) -> Result<()> {
+        self.encode_into(record.datum(), out)
     }
 
     /// Validates and encodes any serde value — typically the application's
