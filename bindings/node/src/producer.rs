@@ -31,7 +31,6 @@ use crate::errors;
 use crate::owned::OwnedDatum;
 use crate::settle::{Deferred, Settlement, Settler};
 use crate::tape;
-use crate::thread_state;
 
 /// How long the worker sleeps between tries while the local queue is full.
 const ROOM_POLL: Duration = Duration::from_millis(2);
@@ -311,62 +310,47 @@ impl Producer {
                 "produce was given a message that index.js did not write".into(),
             )
         };
-        // SAFETY (both): handles passed to this call, on the JavaScript
-        // thread; reading their properties happens before any tape is read.
-        let value_parts = match unsafe { tape::Parts::of(env.raw(), message.value.raw()) } {
-            Ok(parts) => parts,
-            Err(tape::Malformed) => return Some((deferred, malformed())),
+        // Every tape's parts first: reading a property may run JavaScript,
+        // which must not happen once a tape is being read.
+        // SAFETY (all): handles passed to this call, on the JavaScript thread.
+        let parts = |tape: napi::sys::napi_value| unsafe { tape::Parts::of(env.raw(), tape) };
+        let key = message.key.as_ref().filter(|key| !is_nullish(key));
+        let (Ok(value_parts), Ok(key_parts), Ok(header_parts)) = (
+            parts(message.value.raw()),
+            key.map(|key| parts(key.raw())).transpose(),
+            message
+                .headers
+                .as_ref()
+                .map(|headers| parts(headers.raw()))
+                .transpose(),
+        ) else {
+            return Some((deferred, malformed()));
         };
-        let key_parts = match message.key.as_ref().filter(|key| !is_nullish(key)) {
-            None => None,
-            Some(key) => match unsafe { tape::Parts::of(env.raw(), key.raw()) } {
-                Ok(parts) => Some(parts),
+
+        // SAFETY (all): the parts of this call's tapes, all taken above; no
+        // JavaScript runs while a tape is read.
+        let headers = match header_parts {
+            None => Vec::new(),
+            Some(parts) => match unsafe { parts.read(env.raw(), header_pairs) } {
+                Ok(Ok(headers)) => headers,
+                Ok(Err(err)) => return Some((deferred, err)),
                 Err(tape::Malformed) => return Some((deferred, malformed())),
             },
         };
-        // SAFETY (all): the parts' handles belong to this call, and no
-        // JavaScript runs while a tape is read.
-        let read = |parts: tape::Parts| unsafe {
-            tape::array_buffer(env.raw(), parts.buffer).map(|bytes| (&*bytes, parts.values))
-        };
         // A key is small: it is copied out, so that the value's tape can be
         // read in place alongside it.
-        let headers = match message.headers.as_ref() {
-            None => Vec::new(),
-            Some(tape) => {
-                let parts = unsafe { tape::Parts::of(env.raw(), tape.raw()) }
-                    .ok()
-                    .and_then(read);
-                let Some((bytes, values)) = parts else {
-                    return Some((deferred, malformed()));
-                };
-                match unsafe { read_tape(env.raw(), bytes, values, header_pairs) } {
-                    Ok(Ok(headers)) => headers,
-                    Ok(Err(err)) => return Some((deferred, err)),
-                    Err(tape::Malformed) => return Some((deferred, malformed())),
-                }
-            }
-        };
         let key = match key_parts {
             None => None,
-            Some(parts) => {
-                let Some((bytes, values)) = read(parts) else {
-                    return Some((deferred, malformed()));
-                };
-                match unsafe { read_tape(env.raw(), bytes, values, |key| OwnedDatum::copy(&key)) } {
-                    Ok(key) => Some(key),
-                    Err(tape::Malformed) => return Some((deferred, malformed())),
-                }
-            }
+            Some(parts) => match unsafe { parts.read(env.raw(), |key| OwnedDatum::copy(&key)) } {
+                Ok(key) => Some(key),
+                Err(tape::Malformed) => return Some((deferred, malformed())),
+            },
         };
 
         let ready = self.shared.producer.get();
         let ready = ready.filter(|_| self.shared.backlog.load(Ordering::Acquire) == 0);
-        let Some((value_bytes, value_values)) = read(value_parts) else {
-            return Some((deferred, malformed()));
-        };
         let outcome = unsafe {
-            read_tape(env.raw(), value_bytes, value_values, |value| {
+            value_parts.read(env.raw(), |value| {
                 if let Some(producer) = ready {
                     let header_refs: Vec<(&str, &[u8])> = headers
                         .iter()
@@ -555,32 +539,6 @@ fn is_nullish(value: &Unknown<'_>) -> bool {
         value.get_type(),
         Ok(ValueType::Null) | Ok(ValueType::Undefined)
     )
-}
-
-/// Reads a tape (see [`tape::with_tape`]) with this thread's interned keys.
-///
-/// # Safety
-/// As `tape::with_tape`.
-unsafe fn read_tape<R>(
-    env: napi::sys::napi_env,
-    bytes: &[u8],
-    values: napi::sys::napi_value,
-    f: impl FnOnce(tape::TapeDatum<'_>) -> R,
-) -> std::result::Result<R, tape::Malformed> {
-    thread_state::with(|state| {
-        // SAFETY: the caller's contract.
-        unsafe {
-            tape::with_tape(
-                env,
-                bytes,
-                values,
-                &state.keys,
-                &mut Vec::new(),
-                |value, _| f(value),
-            )
-        }
-    })
-    .unwrap_or(Err(tape::Malformed))
 }
 
 /// Header names and their bytes: `Buffer`s as they are, strings as UTF-8.

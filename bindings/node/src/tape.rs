@@ -129,6 +129,35 @@ impl Parts {
             values: property(c"values")?,
         })
     }
+
+    /// Reads the tape with this thread's interned keys and hands `f` its
+    /// root value (see [`with_tape`]).
+    ///
+    /// # Safety
+    /// As [`with_tape`], with the parts' handles alive for this call. Every
+    /// tape's parts are taken (`Parts::of`) before any tape is read.
+    pub unsafe fn read<R>(
+        self,
+        env: sys::napi_env,
+        f: impl FnOnce(TapeDatum<'_>) -> R,
+    ) -> Result<R, Malformed> {
+        // SAFETY: the caller's contract.
+        let bytes = unsafe { array_buffer(env, self.buffer) }.ok_or(Malformed)?;
+        thread_state::with(|state| {
+            // SAFETY: the caller's contract.
+            unsafe {
+                with_tape(
+                    env,
+                    bytes,
+                    self.values,
+                    &state.keys,
+                    &mut Vec::new(),
+                    |value, _| f(value),
+                )
+            }
+        })
+        .unwrap_or(Err(Malformed))
+    }
 }
 
 /// The bytes of an `ArrayBuffer`, borrowed for the call.
